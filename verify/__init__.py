@@ -1,0 +1,38 @@
+"""relverify: check, by computer, approximation theorems for relation functions and attention.
+
+Public API (everything a theorem module needs)::
+
+    from verify import Theorem, Source, Hypothesis, Result, Status, CheckKind, register
+"""
+
+from verify.core.context import Context
+from verify.core.profiles import PROFILES, Profile, get_profile
+from verify.core.properties import Counterexample, run_property
+from verify.core.registry import ENTRY_POINT_GROUP, all_theorems, get_theorem, register
+from verify.core.result import Figure, Result
+from verify.core.status import CheckKind, Status
+from verify.core.theorem import Check, Hypothesis, Instance, Source, Theorem
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PROFILES",
+    "Check",
+    "CheckKind",
+    "Context",
+    "Counterexample",
+    "Figure",
+    "Hypothesis",
+    "Instance",
+    "Profile",
+    "Result",
+    "Source",
+    "Status",
+    "Theorem",
+    "all_theorems",
+    "get_profile",
+    "get_theorem",
+    "register",
+    "run_property",
+]

@@ -1,0 +1,113 @@
+"""A check's result: one status plus its evidence as data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from verify.core.status import Status
+
+
+@dataclass
+class Figure:
+    """A figure a check produced: PNG bytes plus a caption."""
+
+    name: str
+    png: bytes
+    caption: str = ""
+
+
+@dataclass
+class Result:
+    """What one check showed on one instance.
+
+    ``summary`` is one line for humans; ``evidence`` is the data behind it (numbers, the
+    counterexample, the witness); ``strength`` says what kind of argument it is, e.g.
+    ``"symbolic proof"``, ``"sampled max on 10^4 points (lower bound on the sup)"`` or
+    ``"certified bound over the whole domain"``: reports print it next to the status so a
+    sampled number is never read as a proof.
+    """
+
+    status: Status
+    summary: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    strength: str = ""
+    figures: list[Figure] = field(default_factory=list)
+    artifacts: dict[str, str] = field(default_factory=dict)  # name -> file path (e.g. witness)
+
+    def __post_init__(self) -> None:
+        self.status = Status.parse(self.status)
+
+    # Convenience constructors keep check code short and uniform.
+    @classmethod
+    def confirmed(cls, summary: str, strength: str = "", **evidence: Any) -> "Result":
+        return cls(Status.CONFIRMED, summary, evidence, strength)
+
+    @classmethod
+    def refuted(cls, summary: str, strength: str = "", **evidence: Any) -> "Result":
+        return cls(Status.REFUTED, summary, evidence, strength)
+
+    @classmethod
+    def inconclusive(cls, summary: str, strength: str = "", **evidence: Any) -> "Result":
+        return cls(Status.INCONCLUSIVE, summary, evidence, strength)
+
+    @classmethod
+    def not_applicable(cls, summary: str, strength: str = "", **evidence: Any) -> "Result":
+        return cls(Status.NOT_APPLICABLE, summary, evidence, strength)
+
+    @classmethod
+    def error(cls, summary: str, **evidence: Any) -> "Result":
+        return cls(Status.ERROR, summary, evidence, "the check did not complete")
+
+    def find_nonfinite(self) -> str | None:
+        """Path of the first NaN/inf number in the evidence, if any (NaN is never a pass)."""
+        return _find_nonfinite(self.evidence, "evidence")
+
+
+def _find_nonfinite(value: Any, path: str) -> str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (float, np.floating)):
+        return None if math.isfinite(float(value)) else path
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return None if np.all(np.isfinite(value)) else path
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _find_nonfinite(v, f"{path}.{k}")
+            if found:
+                return found
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _find_nonfinite(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def to_jsonable(value: Any, _depth: int = 0) -> Any:
+    """Convert evidence to JSON-able data (numpy arrays -> lists, objects -> repr)."""
+    if _depth > 12:
+        return repr(value)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)  # JSON has no NaN; keep it visible
+    if isinstance(value, np.generic):
+        return to_jsonable(value.item(), _depth + 1)
+    if isinstance(value, np.ndarray):
+        return to_jsonable(value.tolist(), _depth + 1)
+    if isinstance(value, Status):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [to_jsonable(v, _depth + 1) for v in items]
+    if hasattr(value, "to_dict"):
+        return to_jsonable(value.to_dict(), _depth + 1)
+    if hasattr(value, "describe"):
+        return to_jsonable(value.describe(), _depth + 1)
+    return repr(value)

@@ -1,0 +1,48 @@
+"""The outcome vocabulary of a check. One word per outcome; none of them blurs another."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Status(str, Enum):
+    """What a check showed about a claim on one instance.
+
+    - ``confirmed``: the claim held, with evidence (examples, witness, bound).
+    - ``refuted``: a counterexample or a rigorous refutation, recorded so it can be replayed.
+    - ``inconclusive``: neither shown (e.g. a trainer missed epsilon, nothing proves it unreachable).
+    - ``not-applicable``: a hypothesis of the theorem fails on this instance, with the evidence.
+    - ``error``: the check itself broke (exception, NaN), with the message.
+    """
+
+    CONFIRMED = "confirmed"
+    REFUTED = "refuted"
+    INCONCLUSIVE = "inconclusive"
+    NOT_APPLICABLE = "not-applicable"
+    ERROR = "error"
+
+    def __str__(self) -> str:  # so f-strings print the word, not the enum name
+        return self.value
+
+    @classmethod
+    def parse(cls, value: "Status | str") -> "Status":
+        if isinstance(value, Status):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            words = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown status {value!r}; expected one of: {words}") from None
+
+
+class CheckKind(str, Enum):
+    """How a check argues: the kind of evidence it can produce."""
+
+    SYMBOLIC = "symbolic"  # sympy simplification / exact computation
+    PROPERTY = "property"  # hypothesis-generated examples
+    NUMERIC = "numeric"  # floating-point linear algebra, sampling
+    TRAINING = "training"  # a trained witness network
+    CERTIFICATE = "certificate"  # a rigorous bound over a whole domain
+
+    def __str__(self) -> str:
+        return self.value

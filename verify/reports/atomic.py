@@ -1,0 +1,35 @@
+"""Atomic file writes: a report file is either complete or absent, never half-written.
+
+Temporary files live in a hidden sibling folder of the report directory (same filesystem, so
+``os.replace`` is atomic), never inside the report directory itself: a run killed with SIGKILL
+at any moment leaves only complete files there.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+TMP_DIR_NAME = ".relverify-tmp"
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    path = Path(path)
+    tmp_dir = path.parent.parent / TMP_DIR_NAME
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    payload = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix=path.name + ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

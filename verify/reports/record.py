@@ -1,0 +1,159 @@
+"""The report as data (schema ``relverify.report``, version 1), kept apart from its rendering.
+
+See ``docs/report-schema.md`` for the fields. :class:`ReportWriter` accumulates case outcomes
+and rewrites the report files atomically after each one, so an interrupted run leaves a valid
+report of what finished (``"complete": false``) and never a truncated file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from verify.core.result import to_jsonable
+from verify.core.runner import CaseOutcome
+from verify.core.theorem import Theorem
+from verify.reports.atomic import atomic_write
+
+SCHEMA = "relverify.report"
+SCHEMA_VERSION = 1
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def exit_code_for(verdicts: Counter) -> int:
+    """0 when every outcome matches its expectation, 1 otherwise (mismatch, error, inconclusive)."""
+    return 0 if set(verdicts) <= {"match"} else 1
+
+
+class ReportWriter:
+    """Collects outcomes for one run and writes report.json / report.md / report.html."""
+
+    def __init__(self, directory: Path, provenance: dict[str, Any]) -> None:
+        self.directory = Path(directory)
+        self.provenance = provenance
+        self.theorems: dict[str, dict[str, Any]] = {}
+        self.complete = False
+
+    def add_theorem(self, theorem: Theorem, profile: str) -> None:
+        if theorem.id in self.theorems:
+            return
+        entry = theorem.describe()
+        entry["instances"] = [
+            {
+                "id": inst.id,
+                "description": inst.description,
+                "control": inst.control,
+                "params": to_jsonable(inst.params),
+                "expect": {k: v.value for k, v in inst.expect.items()},
+            }
+            for inst in theorem.instances
+            if profile in inst.profiles
+        ]
+        entry["results"] = []
+        self.theorems[theorem.id] = entry
+
+    def add(self, outcome: CaseOutcome) -> None:
+        entry = self.theorems[outcome.theorem.id]
+        figures = []
+        for fig in outcome.result.figures:
+            rel = Path("figures") / _slug(
+                f"{outcome.theorem.id}--{outcome.instance.id}--{outcome.check.name}--{fig.name}.png"
+            )
+            atomic_write(self.directory / rel, fig.png)
+            figures.append({"path": rel.as_posix(), "caption": fig.caption, "name": fig.name})
+        entry["results"].append(
+            {
+                "case": outcome.case_id,
+                "instance": outcome.instance.id,
+                "control": outcome.instance.control,
+                "check": outcome.check.name,
+                "kind": outcome.check.kind.value,
+                "expected": outcome.expected.value,
+                "status": outcome.result.status.value,
+                "verdict": outcome.verdict,
+                "summary": outcome.result.summary,
+                "strength": outcome.result.strength,
+                "evidence": to_jsonable(outcome.result.evidence),
+                "figures": figures,
+                "artifacts": {
+                    k: _relative(Path(v), self.directory) for k, v in outcome.result.artifacts.items()
+                },
+                "seed": outcome.seed,
+                "duration_s": round(outcome.duration_s, 4),
+                "started_at": outcome.started_at,
+            }
+        )
+
+    # -- derived summary ------------------------------------------------------------------
+    def results(self) -> list[dict[str, Any]]:
+        return [r for t in self.theorems.values() for r in t["results"]]
+
+    def summary(self) -> dict[str, Any]:
+        results = self.results()
+        verdicts = Counter(r["verdict"] for r in results)
+        return {
+            "cases": len(results),
+            "by_status": dict(Counter(r["status"] for r in results)),
+            "by_verdict": dict(verdicts),
+            "controls": sum(1 for r in results if r["control"]),
+            "exit_code": exit_code_for(verdicts),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": SCHEMA,
+            "schema_version": SCHEMA_VERSION,
+            "complete": self.complete,
+            "provenance": self.provenance,
+            "summary": self.summary(),
+            "theorems": list(self.theorems.values()),
+        }
+
+    # -- writing --------------------------------------------------------------------------
+    def write(self, *, final: bool = False, render: bool = True) -> None:
+        """Write report.json (and, with ``render``, report.md and report.html) atomically."""
+        from verify.reports.html import render_html
+        from verify.reports.markdown import render_markdown
+
+        if final:
+            self.complete = True
+            self.provenance["finished_at"] = now_iso()
+        data = self.to_dict()
+        atomic_write(self.directory / "report.json", json.dumps(data, indent=2) + "\n")
+        if render or final:
+            atomic_write(self.directory / "report.md", render_markdown(data))
+            atomic_write(self.directory / "report.html", render_html(data, self.directory))
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_report(path: Path) -> dict[str, Any]:
+    """Load a saved report (a report directory or its report.json); ValueError if unreadable."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "report.json"
+    if not path.exists():
+        raise ValueError(f"no report at {path}")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    if data.get("schema") != SCHEMA:
+        raise ValueError(f"{path} is not a relverify report (schema={data.get('schema')!r})")
+    return data
