@@ -139,7 +139,7 @@ def print_summary(report: dict, console: Console) -> None:
     console.print(
         f"{s['cases']} cases ({s['controls']} negative controls): "
         + ", ".join(f"{k} {v}" for k, v in sorted(s["by_status"].items()))
-        + f" | verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(s["by_verdict"].items()))
+        + " | verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(s["by_verdict"].items()))
         + ("" if report["complete"] else " | report INCOMPLETE")
     )
 

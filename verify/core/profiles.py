@@ -44,7 +44,9 @@ class Profile:
 
 PROFILES: dict[str, Profile] = {
     "quick": Profile("quick", max_examples=30, derandomize=True, certify=False, time_scale=0.25),
-    "standard": Profile("standard", max_examples=200, derandomize=False, certify=True, time_scale=1.0),
+    "standard": Profile(
+        "standard", max_examples=200, derandomize=False, certify=True, time_scale=1.0
+    ),
     "full": Profile("full", max_examples=2000, derandomize=False, certify=True, time_scale=4.0),
 }
 

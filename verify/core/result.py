@@ -94,7 +94,7 @@ def to_jsonable(value: Any, _depth: int = 0) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)  # JSON has no NaN; keep it visible
+        return float(value) if math.isfinite(value) else repr(float(value))  # JSON has no NaN
     if isinstance(value, np.generic):
         return to_jsonable(value.item(), _depth + 1)
     if isinstance(value, np.ndarray):

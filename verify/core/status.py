@@ -10,7 +10,7 @@ class Status(str, Enum):
 
     - ``confirmed``: the claim held, with evidence (examples, witness, bound).
     - ``refuted``: a counterexample or a rigorous refutation, recorded so it can be replayed.
-    - ``inconclusive``: neither shown (e.g. a trainer missed epsilon, nothing proves it unreachable).
+    - ``inconclusive``: neither shown (a trainer missed epsilon; nothing proves it unreachable).
     - ``not-applicable``: a hypothesis of the theorem fails on this instance, with the evidence.
     - ``error``: the check itself broke (exception, NaN), with the message.
     """

@@ -128,7 +128,8 @@ class Theorem:
         **params: Any,
     ) -> Instance:
         """Declare an instance the claim is tested on."""
-        return self._add(Instance(id, params, dict(expect), description, False, _profiles(profiles)))
+        inst = Instance(id, params, dict(expect), description, False, _profiles(profiles))
+        return self._add(inst)
 
     def control(
         self,

@@ -35,7 +35,8 @@ def find_discontinuity(
     """
     dim = len(lo)
     axes = [
-        [Fraction(lo[k]) + (Fraction(hi[k]) - Fraction(lo[k])) * i / (grid - 1) for i in range(grid)]
+        [Fraction(lo[k]) + (Fraction(hi[k]) - Fraction(lo[k])) * i / (grid - 1)
+         for i in range(grid)]
         for k in range(dim)
     ]
     points = list(product(*axes))

@@ -87,7 +87,8 @@ class ReportWriter:
                 "evidence": to_jsonable(outcome.result.evidence),
                 "figures": figures,
                 "artifacts": {
-                    k: _relative(Path(v), self.directory) for k, v in outcome.result.artifacts.items()
+                    k: _relative(Path(v), self.directory)
+                    for k, v in outcome.result.artifacts.items()
                 },
                 "seed": outcome.seed,
                 "duration_s": round(outcome.duration_s, 4),
