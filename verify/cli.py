@@ -48,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _out() -> Console:
+    """Console for results: the terminal's width, or 160 columns when piped to a file."""
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=True)
     try:
@@ -76,7 +81,7 @@ def cmd_list() -> int:
         controls = sum(1 for i in t.instances if i.control)
         table.add_row(t.id, t.title, str(t.source), ", ".join(t.checks),
                       f"{len(t.instances) - controls} + {controls} controls")
-    Console().print(table)
+    _out().print(table)
     return 0
 
 
@@ -117,8 +122,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             theorems, profile=args.profile, seed=args.seed, device=device,
             report_dir=report_dir, on_start=on_start, on_outcome=on_outcome, progress=on_message,
         )
-    print_summary(writer.to_dict(), Console())
-    Console().print(f"report: {report_dir}/report.json, report.md, report.html")
+    print_summary(writer.to_dict(), _out())
+    _out().print(f"report: {report_dir}/report.json, report.md, report.html")
     return writer.summary()["exit_code"]
 
 
@@ -152,7 +157,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     prov = report["provenance"]
-    console = Console()
+    console = _out()
     console.print(
         f"report {args.report}: profile {prov['profile']}, seed {prov['seed']}, commit "
         f"{prov['git'].get('commit')}, started {prov['started_at']}, "

@@ -50,11 +50,43 @@ def load_all() -> None:
 
     for info in pkgutil.iter_modules(theorems.__path__, prefix="theorems."):
         if not info.name.rsplit(".", 1)[-1].startswith("_"):
-            importlib.import_module(info.name)
+            _import_or_report(info.name, lambda name=info.name: importlib.import_module(name))
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        obj = ep.load()
+        obj = _import_or_report(f"{ep.name} = {ep.value}", ep.load)
         if isinstance(obj, Theorem):
             register(obj)
+
+
+def _import_or_report(name: str, load):
+    """Import a theorem module; if it breaks, register a stand-in whose one check is an error.
+
+    A broken plug-in then shows up in every report and fails the run, instead of hiding or
+    taking the whole command down with a traceback.
+    """
+    try:
+        return load()
+    except Exception as exc:  # noqa: BLE001 - reported as an error result, never swallowed
+        import traceback
+
+        from verify.core.result import Result
+        from verify.core.status import CheckKind
+        from verify.core.theorem import Source
+
+        message = f"{type(exc).__name__}: {exc}"
+        tb = traceback.format_exc(limit=6)
+        stand_in = Theorem(
+            id=f"import-error:{name.split(' = ')[0]}",
+            title=f"theorem module {name} failed to import",
+            source=Source(paper="(none: import failed)"),
+            statement=message,
+            module=name,
+        )
+        stand_in.check("import", CheckKind.NUMERIC)(
+            lambda instance, ctx: Result.error(f"import of {name} failed: {message}", traceback=tb)
+        )
+        stand_in.instance("import", expect={"import": "confirmed"})
+        _REGISTRY[stand_in.id] = stand_in
+        return None
 
 
 def all_theorems() -> list[Theorem]:
