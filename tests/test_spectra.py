@@ -8,6 +8,7 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from threadpoolctl import threadpool_limits
 
 from verify.relations import (
     Box,
@@ -40,6 +41,13 @@ from verify.spectra import (
     schmidt,
     truncation_rank,
 )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """One BLAS thread: on a shared 2-core machine, threaded eigh is ~8x slower under load."""
+    with threadpool_limits(1):
+        yield
 
 
 # -------------------------------------------------------------------------- quadrature
