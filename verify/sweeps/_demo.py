@@ -23,3 +23,14 @@ def demo_task(n: int, scale: float, *, seed: int, sleep_s: float = 0.0,
     x = scale * np.random.default_rng(seed).standard_normal(n)
     return {"mean": float(x.mean()), "norm": float(np.linalg.norm(x)),
             "argmax": int(np.argmax(x)), "head": x[:3]}
+
+
+def thread_settings(*, seed: int, with_torch: bool = False) -> dict[str, Any]:
+    """Thread settings seen inside a worker (to test the executors' per-worker thread limit)."""
+    out: dict[str, Any] = {"omp": os.environ.get("OMP_NUM_THREADS"),
+                           "mkl": os.environ.get("MKL_NUM_THREADS")}
+    if with_torch:
+        import torch
+
+        out["torch"] = torch.get_num_threads()
+    return out

@@ -13,6 +13,10 @@ spec                   executor
 
 Every executor returned is a context manager; leaving it also closes what it opened (the Dask
 client, the local cluster).
+
+Spawned workers re-import the caller's ``__main__``: run sweeps from a module, a script with an
+``if __name__ == "__main__":`` guard, or ``python -c`` -- not from a script piped on stdin.
+Task functions must be importable by the workers (top level of an installed package).
 """
 
 from __future__ import annotations
@@ -106,7 +110,7 @@ def _dask_client(address: str | None, n_workers: int | None, limit: bool, **clus
             "n_workers": n_workers or os.cpu_count() or 1,
             "threads_per_worker": 1,
             "processes": True,
-            "dashboard_address": None,
+            "dashboard_address": ":0",  # random free port (None still binds 8787)
             "silence_logs": logging.ERROR,
         }
         kwargs.update(cluster_kwargs)
