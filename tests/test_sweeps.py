@@ -259,3 +259,20 @@ def test_workers_limited_to_one_thread(tmp_path, spec, with_torch):
     res = run_sweep([task], executor=spec, cache_dir=tmp_path, max_workers=1, progress=False)
     expected = {"omp": "1", "mkl": "1", **({"torch": 1} if with_torch else {})}
     assert res.results == [expected], res.failures
+
+
+def test_error_in_callback_cancels_queued_tasks(tmp_path):
+    """If on_result raises (or Ctrl-C), queued tasks are dropped, not run before returning."""
+    log_dir = tmp_path / "log"
+    log_dir.mkdir()
+    tasks = [Task(DEMO, {"n": 5, "scale": 1.0, "sleep_s": 0.05, "log_dir": str(log_dir)}, seed=i)
+             for i in range(40)]
+
+    def stop(task, result):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(tasks, executor="local", max_workers=1, cache_dir=tmp_path / "c",
+                  progress=False, on_result=stop)
+    assert len(SweepCache(tmp_path / "c")) == 1  # the result delivered before the stop
+    assert 1 <= len(list(log_dir.iterdir())) <= 5  # a few prefetched calls at most, not 40

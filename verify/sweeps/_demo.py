@@ -10,12 +10,16 @@ import numpy as np
 
 
 def demo_task(n: int, scale: float, *, seed: int, sleep_s: float = 0.0,
-              fail_unless_exists: str | None = None) -> dict[str, Any]:
+              fail_unless_exists: str | None = None, log_dir: str | None = None) -> dict[str, Any]:
     """Statistics of ``scale * N(0, I_n)`` drawn with ``seed``; a pure function of its arguments.
 
     ``sleep_s`` makes the task slow (for kill-and-resume tests); ``fail_unless_exists`` makes it
-    raise until that file exists (for failure-then-rerun tests).
+    raise until that file exists (for failure-then-rerun tests); ``log_dir`` gets one file per
+    started call (to count how many calls really ran).
     """
+    if log_dir is not None:
+        with open(os.path.join(log_dir, f"{os.getpid()}-{time.time_ns()}"), "w"):
+            pass
     if fail_unless_exists is not None and not os.path.exists(fail_unless_exists):
         raise RuntimeError(f"demo failure: {fail_unless_exists} does not exist")
     if sleep_s:

@@ -153,25 +153,37 @@ def run_sweep(
             else:
                 pool = stack.enter_context(make_executor(executor, max_workers))
             futures: dict[Future, Task] = {pool.submit(execute_task, t): t for t in todo}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    report = future.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. a worker process died
-                    report = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-                if report["ok"]:
-                    cache.put(task, report["result"], elapsed_s=report["elapsed_s"],
-                              host=report["host"], pid=report["pid"])
-                    record(task.key, Outcome(task, "computed", result=report["result"],
-                                             elapsed_s=report["elapsed_s"], host=report["host"]))
-                    if on_result is not None:
-                        on_result(task, report["result"])
-                else:
-                    n_failed += 1
-                    record(task.key, Outcome(task, "failed", error=report["error"],
-                                             traceback=report.get("traceback"),
-                                             elapsed_s=report.get("elapsed_s"),
-                                             host=report.get("host")))
-                bar.update(bar_id, advance=1, status=f"{n_cached} cached, {n_failed} failed")
+            try:
+                for future in as_completed(futures):
+                    n_failed += _collect(futures[future], future, cache, record, on_result)
+                    bar.update(bar_id, advance=1, status=f"{n_cached} cached, {n_failed} failed")
+            except BaseException:
+                # Ctrl-C, or on_result raised: drop queued tasks so that leaving the executor
+                # waits only for the running ones (finished results are already cached).
+                for future in futures:
+                    future.cancel()
+                raise
     assert all(o is not None for o in outcomes)
     return SweepResult(outcomes)  # type: ignore[arg-type]
+
+
+def _collect(task: Task, future: Future, cache: SweepCache,
+             record: Callable[[str, Outcome], None],
+             on_result: Callable[[Task, dict[str, Any]], None] | None) -> int:
+    """Cache/record one finished future; return 1 if the task failed, else 0."""
+    try:
+        report = future.result()
+    except Exception as exc:  # noqa: BLE001 - e.g. a worker process died
+        report = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    if not report["ok"]:
+        record(task.key, Outcome(task, "failed", error=report["error"],
+                                 traceback=report.get("traceback"),
+                                 elapsed_s=report.get("elapsed_s"), host=report.get("host")))
+        return 1
+    cache.put(task, report["result"], elapsed_s=report["elapsed_s"], host=report["host"],
+              pid=report["pid"])
+    record(task.key, Outcome(task, "computed", result=report["result"],
+                             elapsed_s=report["elapsed_s"], host=report["host"]))
+    if on_result is not None:
+        on_result(task, report["result"])
+    return 0
