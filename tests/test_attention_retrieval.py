@@ -155,3 +155,19 @@ def test_model_duck_type_is_accepted():
     pair = from_model(Lin())
     x = torch.ones(2, 3, dtype=torch.float64)
     assert torch.equal(pair.query(x), pair.key(x))
+
+
+def test_inner_product_model_wiring():
+    models = pytest.importorskip("verify.models")
+    model = models.InnerProductModel.build(dx=2, dy=2, width=8, depth=1, feature_dim=4,
+                                           symmetric=False, seed=0)
+    pair = from_model(model)
+    rng = np.random.default_rng(0)
+    X = torch.as_tensor(rng.uniform(-1, 1, (6, 2)))
+    keys = torch.as_tensor(rng.uniform(-1, 1, (6, 3, 2)))
+    with torch.no_grad():
+        s = pair.scores(X, keys)
+        want = torch.stack([model.gram(X[b : b + 1], keys[b])[0] for b in range(6)])
+    torch.testing.assert_close(s, want, rtol=1e-12, atol=1e-12)
+    res = evaluate_retrieval(model, nearest_key(2), beta=10.0, eta=0.1, n_keys=3, num_draws=200)
+    assert res.delta_source.startswith("measured") and 0.0 <= res.accuracy <= 1.0
