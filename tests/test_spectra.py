@@ -276,3 +276,16 @@ def test_weyl_bound_is_sound(seed, r):
 def test_witness_rejects_asymmetric():
     with pytest.raises(ValueError):
         negative_eigenvalue_witness(difference())
+
+
+def test_optimised_rank_bound_is_consistent_with_schmidt_truncation():
+    rel = tanh_difference(5.0)
+    plain = min_rank_for(rel, 1e-3, optimise=False)
+    rb = min_rank_for(rel, 1e-3)
+    assert rb.m_min >= plain.m_min >= 6  # measured: 8 from grids, 9 after optimisation
+    sp = schmidt(rel, 96)
+    r_star, _ = truncation_rank(rel, sp, 1e-3)
+    assert rb.m_min <= r_star  # lower bound <= an achieved rank (12 measured)
+    for m in range(12):  # and the bound never exceeds an actual rank-m model's error there
+        err = np.abs(rel.gram(rb.X, rb.Y) - sp.truncated(m).gram(rb.X, rb.Y)).max()
+        assert rb.bound_for(m) <= err

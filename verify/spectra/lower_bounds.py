@@ -152,17 +152,70 @@ def default_point_sets(
     return sets
 
 
+def _evaluate(
+    relation: Relation, eps: float, label: str, X: np.ndarray, Y: np.ndarray
+) -> RankBound:
+    K = relation.gram(X, Y)
+    sig = scipy.linalg.svdvals(K)
+    kmax = float(np.abs(K).max())
+    bounds = _rank_bounds(sig, K.shape[0], K.shape[1], kmax)
+    m_min = int(np.sum(bounds > eps))  # bounds decrease in m: refuted ranks are 0..m_min-1
+    tail = float(np.sum(sig[m_min - 1 :] ** 2)) if m_min else None
+    return RankBound(eps, m_min, X, Y, label, sig, kmax, tail, K.shape[0], K.shape[1])
+
+
+def _optimise_rank_points(
+    relation: Relation, m: int, X0: np.ndarray, Y0: np.ndarray, maxiter: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """Locally maximise the (margin-free) rank-``m`` bound over the point positions (L-BFGS-B).
+
+    The optimiser may merge points; repeated points are allowed (the bound holds for any list of
+    points, a repeat just weights that point more).
+    """
+    sym = relation.symmetric and X0 is Y0
+    nx, dx, ny, dy = X0.shape[0], relation.dx, Y0.shape[0], relation.dy
+
+    def split(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        X = z[: nx * dx].reshape(nx, dx)
+        return (X, X) if sym else (X, z[nx * dx :].reshape(ny, dy))
+
+    def f(z: np.ndarray) -> float:
+        X, Y = split(z)
+        sig = scipy.linalg.svdvals(relation.gram(X, Y))
+        return -float(np.sqrt(np.sum(sig[m:] ** 2))) / np.sqrt(len(X) * len(Y))
+
+    def box_bounds(box: Box, n: int) -> list[tuple[float, float]]:
+        return [(lo, hi) for _ in range(n) for lo, hi in zip(box.lo, box.hi)]
+
+    z0 = X0.ravel() if sym else np.concatenate([X0.ravel(), Y0.ravel()])
+    bnds = box_bounds(relation.x_box, nx) + ([] if sym else box_bounds(relation.y_box, ny))
+    res = scipy.optimize.minimize(
+        f, z0, method="L-BFGS-B", bounds=bnds, options={"maxiter": maxiter}
+    )
+    lo = np.array([b[0] for b in bnds])
+    hi = np.array([b[1] for b in bnds])
+    return split(np.clip(res.x, lo, hi))
+
+
 def min_rank_for(
     relation: Relation,
     eps: float,
     point_sets: Iterable[tuple[np.ndarray, np.ndarray]] | None = None,
     seed: int = 0,
+    optimise: bool = True,
+    extra_points: int = 6,
+    max_vars: int = 400,
 ) -> RankBound:
     """The smallest feature dimension that the rank bound allows for sup error ``eps``.
 
     For each point set the bound refutes every rank ``m`` with ``bound(m) > eps``; ``m_min`` is
     the largest refuted rank plus one, maximised over the point sets (default:
-    :func:`default_point_sets`). ``point_sets`` may be given as ``(X, Y)`` pairs.
+    :func:`default_point_sets`; ``point_sets`` may be given as ``(X, Y)`` pairs).
+
+    With ``optimise`` (ours, a heuristic search: it can only strengthen the certificate, the
+    bound itself is recomputed with margins at the final points), the next rank ``m = m_min``
+    is attacked by L-BFGS-B on the positions of ``m + 1 .. m + extra_points`` points started
+    from equispaced and Chebyshev grids; on success ``m_min`` grows and the search repeats.
     """
     if point_sets is None:
         labelled = default_point_sets(relation, seed)
@@ -172,21 +225,53 @@ def min_rank_for(
         ]
     best: RankBound | None = None
     for label, X, Y in labelled:
-        K = relation.gram(X, Y)
-        sig = scipy.linalg.svdvals(K)
-        kmax = float(np.abs(K).max())
-        bounds = _rank_bounds(sig, K.shape[0], K.shape[1], kmax)
-        m_min = int(np.sum(bounds > eps))  # bounds decrease in m: refuted ranks are 0..m_min-1
-        if best is None or m_min > best.m_min:
-            tail = float(np.sum(sig[m_min - 1 :] ** 2)) if m_min else None
-            best = RankBound(eps, m_min, X, Y, label, sig, kmax, tail, K.shape[0], K.shape[1])
+        cand = _evaluate(relation, eps, label, X, Y)
+        if best is None or cand.m_min > best.m_min:
+            best = cand
     assert best is not None, "no point sets"
-    best.tried = len(labelled)
+    tried = len(labelled)
+    rng = np.random.default_rng(seed)
+    while optimise:
+        m, improved = best.m_min, False
+        for n in range(m + 1, m + 1 + extra_points):
+            if n * (relation.dx + (0 if relation.symmetric else relation.dy)) > max_vars:
+                break
+            for kind, X0, Y0 in _starts(relation, n, rng):
+                X, Y = _optimise_rank_points(relation, m, X0, Y0)
+                tried += 1
+                cand = _evaluate(relation, eps, f"optimised({kind}, n={n}, rank {m})", X, Y)
+                if cand.m_min > best.m_min:
+                    best, improved = cand, True
+                    break
+            if improved:
+                break
+        if not improved:
+            break
+    best.tried = tried
     best.notes.append(
         "bound on the sampled points only; it lower-bounds the sup over the boxes. "
         "Certified up to a backward-stable-SVD margin 4 max(n,n') sqrt(min(n,n')) eps sigma_1."
     )
     return best
+
+
+def _start_points(box: Box, n: int, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
+    """Start sets of ``n`` points: equispaced and Chebyshev in 1-D, a grid when n = k^d, random."""
+    if box.dim == 1:
+        return [("equispaced", box.grid(n)), ("chebyshev", chebyshev_grid(box, n))]
+    starts = [("random", box.sample(n, rng)), ("random", box.sample(n, rng))]
+    k = round(n ** (1.0 / box.dim))
+    if k**box.dim == n:
+        starts.insert(0, ("grid", box.grid(k)))
+    return starts
+
+
+def _starts(relation: Relation, n: int, rng: np.random.Generator):
+    xs = _start_points(relation.x_box, n, rng)
+    if relation.symmetric:
+        return [(kind, X, X) for kind, X in xs]
+    ys = _start_points(relation.y_box, n, rng)
+    return [(kx, X, Y) for (kx, X), (_, Y) in zip(xs, ys)]
 
 
 # ------------------------------------------------------------------------- PSD witness
