@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, as_completed
 from contextlib import ExitStack, nullcontext
@@ -102,7 +103,7 @@ def run_sweep(
     tasks: Iterable[Task],
     *,
     executor: str | Executor | None = None,
-    cache_dir: str,
+    cache_dir: str | os.PathLike[str],
     max_workers: int | None = None,
     on_result: Callable[[Task, dict[str, Any]], None] | None = None,
     progress: bool = True,
