@@ -239,3 +239,20 @@ def test_point_sets_strategy(P):
     assert P.ndim == 2 and P.shape[1] == 2 and 2 <= len(P) <= 6
     assert P.dtype == np.float64
     assert Box((-1.0, 0.0), (1.0, 2.0)).contains(P).all()
+
+
+@pytest.mark.parametrize("name", ["gaussian", "step", "brownian", "laplace", "sigmoid"])
+def test_torch_evaluator_follows_device(name):
+    # the CPU build has no CUDA; the "meta" device still proves constants follow the input device
+    r = get_relation(name)
+    x = torch.empty(5, 1, device="meta", dtype=torch.float32)
+    out = r.torch(x, x)
+    assert out.device.type == "meta" and out.dtype == torch.float32 and out.shape == (5,)
+
+
+def test_describe_numpy_params_json():
+    (x,), (y,) = X1, Y1
+    r = Relation.from_sympy(
+        "p", x * y, X1, Y1, UNIT, UNIT, params={"W": np.eye(2), "k": np.int64(3)}
+    )
+    assert json.loads(json.dumps(r.describe()))["params"] == {"W": [[1.0, 0.0], [0.0, 1.0]], "k": 3}

@@ -66,7 +66,7 @@ def _pow(a: Any, b: Any) -> torch.Tensor:
     return _t(a) ** float(b)
 
 
-_UNARY = [
+_ELEMENTWISE = [
     "abs", "sign", "ceil", "floor", "log", "exp", "sqrt", "cos", "acos", "sin", "asin", "tan",
     "atan", "atan2", "cosh", "acosh", "sinh", "asinh", "tanh", "atanh", "erf", "lgamma",
     "real", "imag", "angle", "eq", "ne", "gt", "lt", "le", "ge", "logical_and", "logical_or",
@@ -75,7 +75,7 @@ _UNARY = [
 
 #: Name space handed to ``sympy.lambdify`` before the plain ``torch`` module (ours).
 _TORCH_NAMESPACE: dict[str, Any] = {
-    **{name: _coerce(getattr(torch, name)) for name in _UNARY if hasattr(torch, name)},
+    **{name: _coerce(getattr(torch, name)) for name in _ELEMENTWISE if hasattr(torch, name)},
     "min": lambda *a: reduce(torch.minimum, [_t(v) for v in a]),
     "max": lambda *a: reduce(torch.maximum, [_t(v) for v in a]),
     "amin": lambda *a: reduce(torch.minimum, [_t(v) for v in a]),
@@ -340,16 +340,15 @@ class Relation:
 
 
 def _jsonable(v: Any) -> Any:
+    """``v`` as plain JSON data (numbers, strings, lists, dicts)."""
     if isinstance(v, (bool, int, float, str)) or v is None:
         return v
     if isinstance(v, (np.integer, np.floating)):
         return v.item()
-    if isinstance(v, (np.ndarray, list, tuple)):
-        return (
-            [_jsonable(u) for u in np.asarray(v, dtype=object).tolist()]
-            if isinstance(v, np.ndarray)
-            else [_jsonable(u) for u in v]
-        )
+    if isinstance(v, np.ndarray):
+        return _jsonable(v.tolist())
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(u) for u in v]
     if isinstance(v, Box):
         return v.to_dict()
     if isinstance(v, sympy.Basic):

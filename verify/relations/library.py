@@ -30,7 +30,11 @@ def _syms(dx: int, dy: int) -> tuple[tuple[sympy.Symbol, ...], tuple[sympy.Symbo
 
 
 def _distance(xs, ys) -> sympy.Expr:
-    """``|x - y|``: ``Abs`` in 1-D, the square root of the squared distance otherwise."""
+    """``|x - y|``: ``Abs`` in 1-D, the square root of the squared distance otherwise.
+
+    In d > 1 the torch gradient at ``x == y`` is NaN (sqrt'(0) = inf times 0); in 1-D ``Abs``
+    gives the subgradient 0 there.
+    """
     if len(xs) == 1:
         return sympy.Abs(xs[0] - ys[0])
     return sympy.sqrt(sq_dist(xs, ys))
