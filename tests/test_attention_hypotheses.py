@@ -128,3 +128,30 @@ def test_utility_registry():
     rng = np.random.default_rng(1)
     X, Y = rng.uniform(-1, 1, (5, 4)), rng.uniform(-1, 1, (5, 4))
     np.testing.assert_allclose(u(X, Y), np.einsum("bi,ij,bj->b", X, A, Y), rtol=1e-12)
+
+
+def _piecewise(expr_of):
+    import sympy
+
+    from verify.relations import Box
+
+    (x,), (y,) = vector_symbols("x", 1), vector_symbols("y", 1)
+    box = Box.cube(-1, 1, 1)
+    return Relation.from_sympy("pw", expr_of(sympy, x, y), (x,), (y,), box, box)
+
+
+def test_piecewise_continuous_in_y_falls_back_to_probe():
+    u = _piecewise(lambda sp, x, y: sp.Piecewise((y, y < x), (x, True)))  # min(x, y)
+    c = continuity_in_y(u)
+    assert c.ok and not c.proof and c.method == "sampled"
+    j = joint_continuity(u)
+    assert j.ok and not j.proof and j.method == "sampled"
+
+
+def test_jump_in_y_is_proved_by_a_y_path():
+    u = _piecewise(lambda sp, x, y: sp.Piecewise((1, y > x), (0, True)))
+    c = continuity_in_y(u)
+    assert not c.ok and c.proof
+    w = c.evidence["witness"]
+    assert w["direction"][0] == "0"  # moves the key only
+    assert w["limit_along_path"] == "1" and w["value_at_point"] == "0"

@@ -171,3 +171,15 @@ def test_inner_product_model_wiring():
     torch.testing.assert_close(s, want, rtol=1e-12, atol=1e-12)
     res = evaluate_retrieval(model, nearest_key(2), beta=10.0, eta=0.1, n_keys=3, num_draws=200)
     assert res.delta_source.startswith("measured") and 0.0 <= res.accuracy <= 1.0
+
+
+def test_two_equidistant_keys_split_attention_exactly():
+    # eta = 0 (a tie): keys at equal distance from the query get alpha = 1/2 each at any beta
+    pair = nearest_key_features(2)
+    x = torch.tensor([[0.25, -0.5]], dtype=torch.float64)
+    keys = torch.tensor([[[0.5, -0.5], [0.0, -0.5], [1.0, 1.0]]], dtype=torch.float64)
+    for beta in (1.0, 1e2, 1e4):
+        a = torch.softmax(beta * pair.scores(x, keys), dim=-1)[0]
+        # the features reproduce the tie only up to float64 rounding of the scores (~1e-16)
+        assert float(a[0]) == pytest.approx(float(a[1]), rel=1e-9) and float(a[0]) <= 0.5 + 1e-9
+    assert float(torch.softmax(1e4 * pair.scores(x, keys), dim=-1)[0, 0]) == pytest.approx(0.5)

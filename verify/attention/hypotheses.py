@@ -155,6 +155,7 @@ def continuity_in_y(
     xs = _default_x_points(u, rng) if x_points is None else np.atleast_2d(x_points)
     slices = []
     all_ok = True
+    witness = None
     for xv in xs:
         subs = dict(zip(u.x_syms, _rational_points(xv)))
         f = sympy.piecewise_fold(u.expr.subs(subs))
@@ -173,11 +174,23 @@ def continuity_in_y(
         if verdict is None:
             probe = _slice_probe(u, xv, probe_grid)
             verdict, how = probe["ok"], "sampled probe (not a proof)"
+            if not verdict and witness is None:
+                # confirm exactly: a path that moves y only, from the flagged point
+                point = np.round(np.asarray(probe["worst"]["point"]) * 1024) / 1024
+                direction = np.concatenate([np.zeros(u.dx),
+                                            np.sign(probe["worst"]["direction"])])
+                witness = path_discontinuity(u, point, direction)
         slices.append({"x": xv.tolist(), "slice": str(f), "continuous": verdict, "how": how})
         all_ok &= bool(verdict)
-    return HypothesisCheck("continuity_in_y", all_ok, "symbolic-slices", False, {
-        "structural_obstruction": bad, "slices": slices,
-        "scope": "the listed x only; a proof for every x needs the structural route"})
+    evidence = {"structural_obstruction": bad, "slices": slices,
+                "scope": "the listed x only; a proof for every x needs the structural route"}
+    if witness is not None:
+        evidence["witness"] = witness
+        return HypothesisCheck("continuity_in_y", False, "symbolic path limit in y", True,
+                               evidence)
+    sampled = [s["how"].startswith("sampled") for s in slices]
+    method = "sampled" if all(sampled) else "symbolic-slices" if not any(sampled) else "mixed"
+    return HypothesisCheck("continuity_in_y", all_ok, method, False, evidence)
 
 
 def _sign_cases(u: Relation, max_dx: int = 4) -> list[dict[str, str]] | None:

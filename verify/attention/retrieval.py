@@ -50,8 +50,9 @@ class MarginDraws:
     """Query/key-set draws restricted to the η-margin event.
 
     ``x (N, dx)``, ``keys (N, n, dy)``, ``u (N, n)`` utilities, ``best (N,)`` = argmax, ``margin
-    (N,)`` = top minus runner-up utility (all ``≥ η``). ``proposed`` counts query draws (and, for
-    the constructive sampler, ``key_redraws`` the keys drawn again).
+    (N,)`` = top minus runner-up utility (all ``≥ η``). ``proposed`` counts query draws,
+    ``accepted`` those that met the margin (``≥ N``: the last batch is truncated to ``N``), and
+    for the constructive sampler ``key_redraws`` counts the keys drawn again.
     """
 
     x: np.ndarray
@@ -62,11 +63,13 @@ class MarginDraws:
     eta: float
     method: str
     proposed: int
+    accepted: int
     key_redraws: int = 0
 
     @property
     def acceptance_rate(self) -> float:
-        return len(self.x) / self.proposed if self.proposed else float("nan")
+        """Accepted / proposed query draws (over whole batches, before truncation)."""
+        return self.accepted / self.proposed if self.proposed else float("nan")
 
     def __len__(self) -> int:
         return len(self.x)
@@ -145,7 +148,7 @@ def sample_margin_draws(
         got += int(keep.sum())
     X, K, U = (np.concatenate(a)[:num] for a in (xs, ks, us))
     best, margin = _top_two(U)
-    return MarginDraws(X, K, U, best, margin, float(eta), method, proposed, redraws)
+    return MarginDraws(X, K, U, best, margin, float(eta), method, proposed, got, redraws)
 
 
 # ------------------------------------------------------------------------ attention
