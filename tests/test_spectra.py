@@ -33,6 +33,7 @@ from verify.spectra import (
     gauss_legendre,
     gaussian_eigenfunctions,
     gaussian_eigenvalues,
+    gaussian_eigenvalues_nd,
     mercer,
     min_rank_for,
     negative_eigenvalue_witness,
@@ -101,6 +102,16 @@ def test_gaussian_spectrum_matches_gpml(ell, s):
     E, C = sp.eigenfunctions(X), gaussian_eigenfunctions(X, ell, s, 10)
     E = E * np.sign((E * C).sum(0))
     np.testing.assert_allclose(E, C, atol=1e-6)
+
+
+def test_gaussian_2d_product_spectrum():
+    rel = gaussian(0.5, Box.cube(-1, 1, 2))
+    sp = mercer(rel, k=15, quadrature=gauss_hermite(0.7, 40, dim=2))
+    np.testing.assert_allclose(sp.eigenvalues, gaussian_eigenvalues_nd(0.5, 0.7, 2, 15), rtol=1e-6)
+    # uniform measure on the square: products of the 1-D Nyström eigenvalues (tensor quadrature)
+    sq = mercer(rel, 24, k=20).eigenvalues
+    lam1 = mercer(gaussian(0.5), 24).eigenvalues
+    np.testing.assert_allclose(sq, np.sort(np.outer(lam1, lam1).ravel())[::-1][:20], rtol=1e-10)
 
 
 def test_gaussian_closed_form_eigenfunctions_orthonormal():
@@ -238,6 +249,13 @@ def test_neg_distance_witness():
     assert w.lambda_min == pytest.approx(-1.0, rel=1e-12)
     assert w.weyl_bound == pytest.approx(0.5, rel=1e-12)
     assert 0.5 - 1e-12 < w.certified_bound <= w.weyl_bound
+
+
+def test_neg_distance_witness_2d_corners():
+    w = negative_eigenvalue_witness(neg_distance(Box.cube(0, 1, 2)))
+    assert w is not None and w.n == 4  # the square's corners: lambda_min = -(2 + sqrt 2)
+    assert w.lambda_min == pytest.approx(-(2 + np.sqrt(2)), rel=1e-12)
+    assert w.weyl_bound == pytest.approx((2 + np.sqrt(2)) / 4, rel=1e-12)
 
 
 def test_sigmoid_witness_is_real():

@@ -5,6 +5,7 @@ from verify.spectra.closed_form import (
     brownian_eigenvalues,
     gaussian_eigenfunctions,
     gaussian_eigenvalues,
+    gaussian_eigenvalues_nd,
 )
 from verify.spectra.expansion import TruncatedExpansion
 from verify.spectra.lower_bounds import (
@@ -39,6 +40,7 @@ __all__ = [
     "gauss_legendre",
     "gaussian_eigenfunctions",
     "gaussian_eigenvalues",
+    "gaussian_eigenvalues_nd",
     "mercer",
     "schmidt",
     "truncation_errors",

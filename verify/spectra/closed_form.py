@@ -71,3 +71,16 @@ def gaussian_eigenfunctions(X: np.ndarray, lengthscale: float, s: float, k: int)
     for j in range(1, k - 1):
         psi[:, j + 1] = (np.sqrt(2.0) * u * psi[:, j] - np.sqrt(j) * psi[:, j - 1]) / np.sqrt(j + 1)
     return np.sqrt(2.0 * s * np.sqrt(c)) * np.exp(-(c - a) * x**2)[:, None] * psi
+
+
+def gaussian_eigenvalues_nd(lengthscale: float, s: float, dim: int, k: int) -> np.ndarray:
+    r"""The ``k`` largest eigenvalues of the isotropic Gaussian kernel under :math:`N(0, s^2 I_d)`.
+
+    The kernel and the measure factor over coordinates, so the eigenvalues are the products
+    :math:`\lambda_{j_1} \cdots \lambda_{j_d}` of the 1-D ones (math notes), sorted decreasing.
+    """
+    lam1 = gaussian_eigenvalues(lengthscale, s, k)
+    prods = lam1
+    for _ in range(dim - 1):
+        prods = np.sort(np.multiply.outer(prods, lam1).ravel())[::-1][:k]
+    return np.sort(prods)[::-1][:k]
