@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"])
     run.add_argument("--out", default="reports", help="parent folder of the report (reports/)")
     run.add_argument("--no-progress", action="store_true", help="no live progress display")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="option passed to the checks (e.g. --set bound='4*log(1/eps)'); "
+                          "each theorem documents the keys it reads")
     show = sub.add_parser("show", help="summarise a saved report (folder or report.json)")
     show.add_argument("report")
     return parser
@@ -97,6 +100,12 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         device = resolve_device(args.device)
     except (UnknownTheoremError, ValueError) as exc:
         raise UsageError(str(exc)) from None
+    options = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
+        options[key.strip()] = value
     report_dir = Path(args.out) / report_dir_name(args.seed)
     total = sum(len(t.cases(args.profile)) for t in theorems)
     progress = Progress(
@@ -121,6 +130,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         outcomes, writer = run_theorems(
             theorems, profile=args.profile, seed=args.seed, device=device,
             report_dir=report_dir, on_start=on_start, on_outcome=on_outcome, progress=on_message,
+            options=options,
         )
     print_summary(writer.to_dict(), _out())
     _out().print(f"report: {report_dir}/report.json, report.md, report.html")

@@ -49,6 +49,7 @@ class Context:
     device: str = "cpu"
     artifact_dir: Path | None = None  # where a check may save witnesses; None = do not save
     progress: Callable[[str], None] = field(default=lambda message: None)
+    options: dict[str, str] = field(default_factory=dict)  # ``--set KEY=VALUE`` from the CLI
 
     @property
     def rng(self) -> np.random.Generator:

@@ -61,6 +61,7 @@ def run_case(
     device: str = "cpu",
     artifact_root: Path | None = None,
     progress=None,
+    options: dict[str, str] | None = None,
 ) -> CaseOutcome:
     """Run ``check`` on ``instance``. Exceptions, NaN evidence and wrong return types are errors."""
     seed = derive_seed(run_seed, theorem.id, instance.id, check.name)
@@ -73,6 +74,7 @@ def run_case(
         device=device,
         artifact_dir=artifact_dir,
         progress=progress or (lambda message: None),
+        options=dict(options or {}),
     )
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()

@@ -26,6 +26,7 @@ def run_theorems(
     on_start: Callable[[Theorem, str, str], None] | None = None,
     on_outcome: Callable[[CaseOutcome], None] | None = None,
     progress: Callable[[str], None] | None = None,
+    options: dict[str, str] | None = None,
 ):
     """Run every case of ``theorems``; return ``(outcomes, writer)``.
 
@@ -38,9 +39,9 @@ def run_theorems(
     prof = get_profile(profile)
     writer = None
     if report_dir is not None:
-        writer = ReportWriter(
-            report_dir, provenance(seed=seed, profile=profile, device=device, started_at=now_iso())
-        )
+        prov = provenance(seed=seed, profile=profile, device=device, started_at=now_iso())
+        prov["options"] = dict(options or {})
+        writer = ReportWriter(report_dir, prov)
         for theorem in theorems:
             writer.add_theorem(theorem, profile)
         writer.write(render=True)
@@ -53,7 +54,7 @@ def run_theorems(
             outcome = run_case(
                 theorem, instance, check, expected,
                 profile=prof, run_seed=seed, device=device,
-                artifact_root=artifact_root, progress=progress,
+                artifact_root=artifact_root, progress=progress, options=options,
             )
             outcomes.append(outcome)
             if writer is not None:
