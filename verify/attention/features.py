@@ -95,12 +95,13 @@ def planted(pair: FeaturePair, delta: float, seed: int = 0, terms: int = 4) -> F
     """
     if delta < 0:
         raise ValueError(f"planted perturbation needs delta >= 0, got {delta}")
-    rng = np.random.default_rng(seed)
     cache: dict[str, Any] = {}
 
     def params(dim: int, which: str) -> tuple[torch.Tensor, torch.Tensor]:
-        # drawn lazily (the input dimension is known at first call), fixed afterwards
+        # drawn lazily (the input dimension is known at first call), fixed afterwards; one
+        # stream per role, so the draw does not depend on which map is called first
         if which not in cache:
+            rng = np.random.default_rng([seed, 0 if which == "q" else 1])
             cache[which] = (
                 torch.as_tensor(3.0 * rng.standard_normal((dim, terms))),
                 torch.as_tensor(rng.uniform(0.0, 2 * math.pi, terms)),

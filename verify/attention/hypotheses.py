@@ -218,8 +218,15 @@ def _sign_cases(u: Relation, max_dx: int = 4) -> list[dict[str, str]] | None:
     return cases
 
 
+def _grid_size(k: int, dim: int, max_points: int) -> int:
+    """``k`` reduced (kept odd, so box centres stay on the grid) until ``k**dim <= max_points``."""
+    while k > 3 and k**dim > max_points:
+        k -= 2
+    return k
+
+
 def _slice_probe(u: Relation, xv: np.ndarray, k: int) -> dict[str, Any]:
-    ys = u.y_box.grid(k)
+    ys = u.y_box.grid(_grid_size(k, u.dy, 4096))
     X = np.repeat(xv[None, :], len(ys), axis=0)
     res = _oscillation(lambda pts: u(pts[:, : u.dx], pts[:, u.dx:]),
                        np.hstack([X, ys]), vary=slice(u.dx, u.dx + u.dy))
@@ -271,13 +278,22 @@ def _oscillation(
     return out
 
 
-def joint_continuity_probe(u: Relation, k: int = 9, **kw: Any) -> dict[str, Any]:
+def _product_grid(u: Relation, k: int, max_points: int) -> np.ndarray:
+    k = _grid_size(k, u.dx + u.dy, max_points)
+    X, Y = u.x_box.grid(k), u.y_box.grid(k)
+    return np.hstack([np.repeat(X, len(Y), axis=0), np.tile(Y, (len(X), 1))])
+
+
+def joint_continuity_probe(
+    u: Relation, k: int = 9, max_points: int = 4096, **kw: Any
+) -> dict[str, Any]:
     """Sampled probe of joint continuity on a ``k^(dx+dy)`` grid (a probe, **not a proof**).
 
-    Moves each grid point by ``r`` along axis and diagonal directions in ``(x, y)`` space for
-    ``r = 1e-2, 1e-4, 1e-6`` and flags points whose oscillation does not vanish.
+    Moves each grid point by ``r`` along axis and diagonal directions in ``(x, y)`` space (the
+    first 80 sign patterns in high dimension) for ``r = 1e-2, 1e-4, 1e-6`` and flags points whose
+    oscillation does not vanish. ``k`` shrinks (odd) until the grid has ``<= max_points`` points.
     """
-    pts = np.array([np.concatenate([a, b]) for a in u.x_box.grid(k) for b in u.y_box.grid(k)])
+    pts = _product_grid(u, k, max_points)
     res = _oscillation(lambda p: u(p[:, : u.dx], p[:, u.dx:]), pts, vary=slice(0, u.dx + u.dy),
                        **kw)
     res["kind"] = "sampled probe, not a proof"
@@ -290,7 +306,7 @@ def _probe_as_check(name: str, u: Relation, k: int, seed: int, vary: str) -> Hyp
 
 
 def _slice_probe_all(u: Relation, k: int) -> dict[str, Any]:
-    pts = np.array([np.concatenate([a, b]) for a in u.x_box.grid(k) for b in u.y_box.grid(k)])
+    pts = _product_grid(u, k, 4096)
     res = _oscillation(lambda p: u(p[:, : u.dx], p[:, u.dx:]), pts,
                        vary=slice(u.dx, u.dx + u.dy))
     res["kind"] = "sampled probe, not a proof"
