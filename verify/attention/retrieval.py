@@ -38,6 +38,7 @@ __all__ = [
     "as_feature_pair",
     "attention_weights",
     "evaluate_retrieval",
+    "nearest_key_target",
     "sample_margin_draws",
     "sdpa_agreement",
     "sdpa_weights",
@@ -389,3 +390,27 @@ def evaluate_retrieval(
         backend=backend,
         violations=violations,
     )
+
+
+def nearest_key_target(
+    num_draws: int = 10_000, seed: int = 0, n_keys: int = 16, eta: float = 0.05,
+    eps1: float = 1e-3, d: int = 2,
+) -> dict[str, Any]:
+    """The reference measurement: nearest-key retrieval on ``[-1,1]^d`` with exact features at
+    ``β = beta_for(n, ε₁, η)``; returns the summary numbers and the wall time of the draws."""
+    from verify.attention.features import nearest_key_features
+    from verify.attention.margin import beta_for
+    from verify.attention.utilities import nearest_key
+
+    u = nearest_key(d)
+    beta = beta_for(n_keys, eps1, eta)
+    t0 = time.perf_counter()
+    res = evaluate_retrieval(nearest_key_features(d), u, beta=beta, eta=eta, n_keys=n_keys,
+                             num_draws=num_draws, eps1=eps1, seed=seed)
+    seconds = time.perf_counter() - t0
+    return {"ok": res.ok, "beta": beta, "accuracy": res.accuracy,
+            "max_one_minus_alpha": res.max_one_minus_alpha,
+            "bound_one_minus_alpha": res.bounds["one_minus_alpha"], "eps1": eps1,
+            "max_value_error": res.max_value_error, "bound_value_error": res.bounds["value_error"],
+            "acceptance_rate": res.acceptance_rate, "n_draws": res.n_draws,
+            "seconds_sampling_and_evaluation": seconds}
