@@ -147,7 +147,7 @@ def sampled_sup(
     if n_refine > 0 and steps > 0 and torch.isfinite(best_v).all():
         u0 = ((best_p - lo) / width).clone()
         v_ref, p_ref = _ascend(err_fn, u0, lo, width, dx, steps)
-        n_eval += n_refine * (steps + 1)
+        n_eval += u0.shape[0] * (2 * steps + 1)
         best_v, best_p = _merge_top(v_ref, p_ref, best_v, best_p, 1)
         refine = f", then {u0.shape[0]} projected gradient ascents x {steps} steps on |e|"
     k = int(torch.argmax(best_v))
@@ -161,28 +161,35 @@ def sampled_sup(
     )
 
 
-def _ascend(
-    err_fn: ErrFn, u0: torch.Tensor, lo: torch.Tensor, width: torch.Tensor, dx: int, steps: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Projected Adam ascent of ``|e|`` in unit coordinates; returns the best value per start."""
-    u = u0.clone().requires_grad_(True)
-    opt = torch.optim.Adam([u], lr=1e-2)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=(1e-4) ** (1.0 / max(steps, 1)))
-    best_v = torch.full((u0.shape[0],), -float("inf"), dtype=u0.dtype, device=u0.device)
-    best_u = u0.clone()
-    for _ in range(steps + 1):
+def _ascend(err_fn: ErrFn, u0: torch.Tensor, lo: torch.Tensor, width: torch.Tensor, dx: int,
+            steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Monotone projected ascent of ``|e|`` in unit coordinates, one adaptive step per start.
+
+    Each step tries ``u + h·g/|g|`` (clamped to the box); success doubles ``h``, failure halves
+    it, so every start's value only increases. Returns the best value and point per start.
+    """
+    def value(u: torch.Tensor) -> torch.Tensor:
         p = lo + u * width
         v = err_fn(p[:, :dx], p[:, dx:]).abs().reshape(-1)
+        return torch.nan_to_num(v, nan=-float("inf"))
+
+    u = u0.clone()
+    with torch.no_grad():
+        v = value(u)
+    h = torch.full_like(v, 0.05)
+    for _ in range(steps):
+        uu = u.clone().requires_grad_(True)
+        vv = value(uu)
+        (g,) = torch.autograd.grad(vv.sum(), uu, allow_unused=True)
+        if g is None:
+            break
         with torch.no_grad():
-            better = v > best_v
-            best_v = torch.where(better, v.detach(), best_v)
-            best_u[better] = u.detach()[better]
-        opt.zero_grad()
-        (-v.sum()).backward()
-        with torch.no_grad():
-            u.grad = torch.nan_to_num(u.grad)
-        opt.step()
-        sched.step()
-        with torch.no_grad():
-            u.clamp_(0.0, 1.0)
-    return best_v, (lo + best_u * width).detach()
+            g = torch.nan_to_num(g)
+            d = g / g.norm(dim=1, keepdim=True).clamp_min(1e-300)
+            cand = (u + h[:, None] * d).clamp(0.0, 1.0)
+            vc = value(cand)
+            better = vc > v
+            u = torch.where(better[:, None], cand, u)
+            v = torch.where(better, vc, v)
+            h = torch.where(better, (h * 2).clamp_max(0.5), h / 2)
+    return v, (lo + u * width).detach()

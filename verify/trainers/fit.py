@@ -435,7 +435,7 @@ def fit_inner_product(
     prob = _Problem(rel_fn, model, xlo, xhi, ylo, yhi, dev, torch.float64)
     dx, dy = xlo.size, ylo.size
     n_dims = dx + dy
-    train_k = train_k or max(3, min(48, int(round(2500 ** (1.0 / max(dx, dy))))))
+    train_k = train_k or max(3, min(48, int(round(400 ** (1.0 / max(dx, dy))))))
     check_k = check_k or max(3, min(801, int(2.5e6 ** (1.0 / n_dims))))
     max_pool = max_pool or int(train_k ** max(dx, dy) * 1.6) + 8
     pool = _Pool(prob, chebyshev_lobatto_grid(xlo, xhi, train_k),
@@ -455,9 +455,13 @@ def fit_inner_product(
                                       n_per_axis=max(8, min(64, int(4096 ** (1 / dx)))))
         warm_start = (fx, fy)
     if warm_start is not None:
+        # nodes: twice the training density, capped so the LM Jacobian stays ≤ ~2.5e7 entries
+        n_net = prob.n_phi if symmetric else max(prob.n_phi, theta.numel() - prob.n_phi)
+        k_max = int((2.5e7 / (feature_dim * n_net)) ** (1.0 / max(dx, dy)))
+        k_nodes = max(2, min(2 * train_k, k_max))
         theta = _fit_features(prob, theta, warm_start,
-                              chebyshev_lobatto_grid(xlo, xhi, train_k * 2),
-                              chebyshev_lobatto_grid(ylo, yhi, train_k * 2), deadline)
+                              chebyshev_lobatto_grid(xlo, xhi, k_nodes),
+                              chebyshev_lobatto_grid(ylo, yhi, k_nodes), deadline)
     n_params = theta.numel()
 
     def jac_entries() -> float:
