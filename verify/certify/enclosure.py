@@ -76,7 +76,11 @@ class ErrorEnclosure:
         phi_layers: Layers,
         psi_layers: Layers | None,
         activation: str,
+        form: str = "mean-value",
     ):
+        if form not in ("mean-value", "naive"):
+            raise ValueError(f"form must be 'mean-value' or 'naive', not {form!r}")
+        self.form = form
         self.dx, self.dy = len(x_syms), len(y_syms)
         syms = list(x_syms) + list(y_syms)
         self.r = compile_interval(expr, syms)
@@ -119,7 +123,8 @@ class ErrorEnclosure:
         grad = gr - _stack_cols(gx, gy)
         mv = e_c + isum(grad * (Z - C), axis=-1)
         naive = self.r(Z) - isum(Phi * Psi, axis=-1)
-        return BoxEval(mv.intersect(naive), naive, c, e_c, grad)
+        enc = naive if self.form == "naive" else mv.intersect(naive)
+        return BoxEval(enc, naive, c, e_c, grad)
 
     def at_points(self, pts: np.ndarray) -> Interval:
         """Rigorous enclosure of e at points (n, dx + dy) (width ~ a few ulps)."""
