@@ -232,6 +232,14 @@ def branch_and_bound(
     return BnBResult(L, Lpt, upper, leaves, len(live_u), time.perf_counter() - t0, exhausted)
 
 
+_FORMS = {
+    "auto": "mean-value and (where r, activation are C^2) second-order Taylor interval enclosures "
+    "intersected with naive bounds",
+    "mean-value": "mean-value interval enclosures intersected with naive bounds",
+    "naive": "naive interval enclosures (r and <phi,psi> separately)",
+}
+
+
 def _status(lower: float, upper: float, eps: float) -> str:
     if upper <= eps:
         return CERTIFIED
@@ -277,7 +285,7 @@ def certify_sup(
     batch: int = 1024,
     rel_gap: float | None = None,
     n_samples: int = 4096,
-    form: str = "mean-value",
+    form: str = "auto",
 ) -> Certificate:
     """Certify ``sup_{X×Y} |r(x,y) − ⟨φ(x), ψ(y)⟩| ≤ eps`` by branch and bound (ours).
 
@@ -286,8 +294,10 @@ def certify_sup(
     ``Box``-like (``.lo``, ``.hi``) or ``(lo, hi)`` pairs.  ``symmetric=True`` (needs ψ = φ,
     X = Y, and r(x,y) = r(y,x) proven by sympy) restricts the search to x_0 ≤ y_0, which
     covers everything because e(x, y) = e(y, x).  ``rel_gap`` (tightness mode) keeps
-    refining until upper ≤ min(eps, (1 + rel_gap)·lower).  ``form="naive"`` drops the
-    mean-value form (separate enclosures of r and ⟨φ, ψ⟩; for comparison only)."""
+    refining until upper ≤ min(eps, (1 + rel_gap)·lower).  ``form="auto"`` intersects the
+    mean-value form with the second-order Taylor form when r and the activation are C²;
+    ``"mean-value"`` uses first order only; ``"naive"`` drops both (separate enclosures of r
+    and ⟨φ, ψ⟩; for comparison only)."""
     expr = getattr(relation, "expr", None)
     if expr is None:
         raise ValueError("relation has no sympy expr; cannot certify")
@@ -324,8 +334,7 @@ def certify_sup(
     )
     status = _status(res.lower, res.upper, eps)
     method = (
-        f"sup |r - <phi,psi>| <= {res.upper:.6g} by branch and bound with {form} interval "
-        f"enclosures{' (intersected with naive bounds)' if form != 'naive' else ''}, "
+        f"sup |r - <phi,psi>| <= {res.upper:.6g} by branch and bound with {_FORMS[form]}, "
         f"{res.leaves} leaves, "
         f"{res.time_s:.1f} s{', symmetry x0<=y0 used' if symmetric else ''}; lower bound "
         f"{res.lower:.6g} from rigorous point enclosures; {rounding_margin_text()}"

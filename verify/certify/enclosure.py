@@ -32,7 +32,7 @@ import sympy as sp
 
 from .interval import Interval, isum
 from .mlp_bounds import Layers, box_centre, enclose_mlp, jac_times
-from .sym_interval import compile_gradient, compile_interval
+from .sym_interval import UnsupportedNode, compile_gradient, compile_hessian, compile_interval
 
 
 @dataclass(frozen=True)
@@ -76,10 +76,10 @@ class ErrorEnclosure:
         phi_layers: Layers,
         psi_layers: Layers | None,
         activation: str,
-        form: str = "mean-value",
+        form: str = "auto",
     ):
-        if form not in ("mean-value", "naive"):
-            raise ValueError(f"form must be 'mean-value' or 'naive', not {form!r}")
+        if form not in ("mean-value", "naive", "auto"):
+            raise ValueError(f"form must be 'auto', 'mean-value' or 'naive', not {form!r}")
         self.form = form
         self.dx, self.dy = len(x_syms), len(y_syms)
         syms = list(x_syms) + list(y_syms)
@@ -92,6 +92,13 @@ class ErrorEnclosure:
             else [(np.asarray(W, float), np.asarray(b, float)) for W, b in psi_layers]
         )
         self.activation = activation
+        # second-order Taylor form needs C^2 (no ReLU, r's Hessian supported)
+        self.hess_r = None
+        if form == "auto" and activation != "relu":
+            try:
+                self.hess_r = compile_hessian(expr, syms)
+            except UnsupportedNode:
+                self.hess_r = None
         if self.phi[0][0].shape[1] != self.dx:
             raise ValueError(f"phi input dim {self.phi[0][0].shape[1]} != dx {self.dx}")
         psi = self.phi if self.psi is None else self.psi
@@ -109,8 +116,11 @@ class ErrorEnclosure:
         Z = Interval(lo, hi)
         dx = self.dx
         X, Y = Z[:, :dx], Z[:, dx:]
-        ex = enclose_mlp(self.phi, self.activation, X)
-        ey = enclose_mlp(self.phi if self.psi is None else self.psi, self.activation, Y)
+        so = self.hess_r is not None
+        ex = enclose_mlp(self.phi, self.activation, X, second_order=so)
+        ey = enclose_mlp(
+            self.phi if self.psi is None else self.psi, self.activation, Y, second_order=so
+        )
         c = np.concatenate([ex.centre, ey.centre], -1)
         C = Interval.point(c)
         # centre value, rigorous: r(c) - <phi(cx), psi(cy)>
@@ -121,10 +131,55 @@ class ErrorEnclosure:
         gx = jac_times(_t(ex.jac), Psi)  # sum_k J_phi[k, i] psi_k  -> (B, dx)
         gy = jac_times(_t(ey.jac), Phi)
         grad = gr - _stack_cols(gx, gy)
-        mv = e_c + isum(grad * (Z - C), axis=-1)
+        dZ = Z - C
+        mv = e_c + isum(grad * dZ, axis=-1)
         naive = self.r(Z) - isum(Phi * Psi, axis=-1)
-        enc = naive if self.form == "naive" else mv.intersect(naive)
+        if self.form == "naive":
+            return BoxEval(naive, naive, c, e_c, grad)
+        enc = mv.intersect(naive)
+        if so:
+            enc = enc.intersect(self._taylor2(Z, C, dZ, e_c, ex, ey))
         return BoxEval(enc, naive, c, e_c, grad)
+
+    def _taylor2(self, Z, C, dZ, e_c, ex, ey) -> Interval:
+        """Second-order Taylor form with Lagrange remainder (ours), valid for C^2 e:
+        e(Q) ⊆ e(c) + ∇e(c)·δ + ½ δᵀ H_e(Q) δ, δ = Q − c, where ∇e(c) is thin and
+        H_e = H_r − [[Σψ_k H_φk, J_φᵀJ_ψ], [J_ψᵀJ_φ, Σφ_k H_ψk]] is enclosed over Q."""
+        dx = self.dx
+        gc = self.grad_r(C) - _stack_cols(
+            jac_times(_t(ex.centre_jac), ey.centre_value),
+            jac_times(_t(ey.centre_jac), ex.centre_value),
+        )
+        H = self.hess_r(Z)  # (B, D, D)
+        Phi, Psi = ex.value, ey.value
+        Hxx = isum(_move(ex.hess) * _bc(Psi, 2), axis=-1)  # sum_k psi_k H_phi_k  (B, dx, dx)
+        Hyy = isum(_move(ey.hess) * _bc(Phi, 2), axis=-1)
+        Jx, Jy = ex.jac, ey.jac  # (B, m, dx), (B, m, dy)
+        Hxy = isum(
+            Interval(_t(Jx).lo[..., :, None, :], _t(Jx).hi[..., :, None, :])
+            * Interval(_t(Jy).lo[..., None, :, :], _t(Jy).hi[..., None, :, :]),
+            axis=-1,
+        )  # (B, dx, dy)
+        lo, hi = H.lo.copy(), H.hi.copy()
+        blocks = ((slice(0, dx), slice(0, dx), Hxx), (slice(dx, None), slice(dx, None), Hyy))
+        for a, b, M in blocks:
+            sub = Interval(lo[:, a, b], hi[:, a, b]) - M
+            lo[:, a, b], hi[:, a, b] = sub.lo, sub.hi
+        sub = Interval(lo[:, :dx, dx:], hi[:, :dx, dx:]) - Hxy
+        lo[:, :dx, dx:], hi[:, :dx, dx:] = sub.lo, sub.hi
+        subT = Interval(np.swapaxes(sub.lo, -1, -2), np.swapaxes(sub.hi, -1, -2))
+        lo[:, dx:, :dx], hi[:, dx:, :dx] = subT.lo, subT.hi
+        He = Interval(lo, hi)
+        D = He.lo.shape[-1]
+        sq = dZ.square()
+        quad = isum(
+            Interval(np.diagonal(He.lo, 0, -2, -1), np.diagonal(He.hi, 0, -2, -1)) * sq, axis=-1
+        )
+        iu, ju = np.triu_indices(D, 1)
+        if len(iu):
+            cross = Interval(He.lo[:, iu, ju], He.hi[:, iu, ju]) * dZ[:, iu] * dZ[:, ju]
+            quad = quad + 2.0 * isum(cross, axis=-1)
+        return e_c + isum(gc * dZ, axis=-1) + 0.5 * quad
 
     def at_points(self, pts: np.ndarray) -> Interval:
         """Rigorous enclosure of e at points (n, dx + dy) (width ~ a few ulps)."""
@@ -134,6 +189,17 @@ class ErrorEnclosure:
         Phi = ibp(self.phi, self.activation, P[:, : self.dx])
         Psi = ibp(self.phi if self.psi is None else self.psi, self.activation, P[:, self.dx :])
         return self.r(P) - isum(Phi * Psi, axis=-1)
+
+
+def _move(H: Interval) -> Interval:
+    """(B, m, d, d) -> (B, d, d, m)."""
+    return Interval(np.moveaxis(H.lo, 1, -1), np.moveaxis(H.hi, 1, -1))
+
+
+def _bc(v: Interval, k: int) -> Interval:
+    """(B, m) -> (B, 1 x k, m)."""
+    sh = v.lo.shape[:1] + (1,) * k + v.lo.shape[1:]
+    return Interval(v.lo.reshape(sh), v.hi.reshape(sh))
 
 
 def _t(J: Interval) -> Interval:

@@ -102,6 +102,67 @@ def _matmul_left(W: np.ndarray, J: Interval) -> Interval:
     return Interval(np.swapaxes(R.lo, -1, -2), np.swapaxes(R.hi, -1, -2))
 
 
+def _poly_range(t: Interval, coeffs: tuple[float, ...], crits: tuple[float, ...]) -> Interval:
+    """Range of the polynomial sum_i coeffs[i] t^i over each interval t (ours): hull of
+    rigorous values at both endpoints and at every critical point that may lie inside."""
+
+    def ev(u: Interval) -> Interval:
+        acc = Interval.point(np.zeros_like(u.lo))
+        for i, a in enumerate(coeffs):
+            if a:
+                acc = acc + Interval.const(a) * u.ipow(i) if i else acc + Interval.const(a)
+        return acc
+
+    out = ev(Interval.point(t.lo)).hull(ev(Interval.point(t.hi)))
+    for p in crits:
+        P = Interval(np.full_like(t.lo, p - 1e-12), np.full_like(t.lo, p + 1e-12))
+        inside = (t.lo <= P.hi) & (t.hi >= P.lo)
+        if np.any(inside):
+            v = ev(P)
+            out = Interval(
+                np.where(inside, np.minimum(out.lo, v.lo), out.lo),
+                np.where(inside, np.maximum(out.hi, v.hi), out.hi),
+            )
+    return out
+
+
+_R3 = 1.0 / np.sqrt(3.0)
+
+
+def act_second_interval(Z: Interval, activation: str) -> Interval:
+    """Enclosure of σ''(z) for z in Z: tanh'' = 2t^3 - 2t (t = tanh z), sigmoid'' =
+    s - 3s^2 + 2s^3 (s = sigmoid z), softplus'' = s(1 - s).  ReLU is not C^2: error."""
+    if activation == "tanh":
+        return _poly_range(Z.tanh(), (0.0, -2.0, 0.0, 2.0), (-_R3, _R3))
+    if activation == "sigmoid":
+        return _poly_range(
+            Z.sigmoid(), (0.0, 1.0, -3.0, 2.0), ((3 - np.sqrt(3)) / 6, (3 + np.sqrt(3)) / 6)
+        )
+    if activation == "softplus":
+        return Z.sigmoid().sigmoid_prime_from_values()
+    raise ValueError(f"activation {activation!r} is not twice differentiable")
+
+
+def _outer(J: Interval) -> Interval:
+    """(B, n, d) -> (B, n, d, d) interval J_i J_j, squares on the diagonal (tight)."""
+    O = Interval(J.lo[..., :, None], J.hi[..., :, None]) * Interval(
+        J.lo[..., None, :], J.hi[..., None, :]
+    )
+    sq = J.square()
+    d = J.lo.shape[-1]
+    idx = np.arange(d)
+    lo, hi = O.lo.copy(), O.hi.copy()
+    lo[..., idx, idx] = sq.lo
+    hi[..., idx, idx] = sq.hi
+    return Interval(lo, hi)
+
+
+def _col(v: Interval, k: int) -> Interval:
+    """Append k singleton axes."""
+    sh = v.lo.shape + (1,) * k
+    return Interval(v.lo.reshape(sh), v.hi.reshape(sh))
+
+
 @dataclass(frozen=True)
 class MLPEnclosure:
     """Enclosures over a batch of boxes: ``value`` (B, out) of f(X), ``jac`` (B, out, in)
@@ -111,6 +172,8 @@ class MLPEnclosure:
     jac: Interval
     centre: np.ndarray
     centre_value: Interval
+    hess: Interval | None = None  # (B, out, in, in) over the box, when requested
+    centre_jac: Interval | None = None  # (B, out, in) at the centre, when requested
 
 
 def box_centre(X: Interval) -> np.ndarray:
@@ -120,10 +183,16 @@ def box_centre(X: Interval) -> np.ndarray:
 
 
 def enclose_mlp(
-    layers: Layers, activation: str, X: Interval, centre: np.ndarray | None = None
+    layers: Layers,
+    activation: str,
+    X: Interval,
+    centre: np.ndarray | None = None,
+    second_order: bool = False,
 ) -> MLPEnclosure:
     """Value and Jacobian enclosures by forward-mode interval differentiation with
-    mean-value tightening of every pre-activation (see module docstring)."""
+    mean-value tightening of every pre-activation (see module docstring).  With
+    ``second_order`` also the Hessian over the box (forward mode:
+    H' = σ''(Z) J⊗J + σ'(Z) H) and the Jacobian at the centre."""
     _check(activation)
     c = box_centre(X) if centre is None else centre
     C = Interval.point(c)
@@ -131,17 +200,31 @@ def enclose_mlp(
     B, d = X.lo.shape
     h_box = X  # enclosure of current layer input over the box
     h_c = C  # enclosure of current layer input at the centre
-    J = Interval.point(np.broadcast_to(np.eye(d), (B, d, d)).copy())  # d(input)/dx
+    eye = Interval.point(np.broadcast_to(np.eye(d), (B, d, d)).copy())
+    J = eye  # d(input)/dx over the box
+    Jc = eye  # ... at the centre
+    H = Interval.point(np.zeros((B, d, d, d))) if second_order else None
     n = len(layers)
     for i, (W, b) in enumerate(layers):
         W = np.asarray(W, dtype=np.float64)
         z_c = matvec(W, h_c, b)
         Jz = _matmul_left(W, J)
+        Jzc = _matmul_left(W, Jc) if second_order else None
+        Hz = None
+        if second_order:
+            hn = H.lo.shape[1]
+            Hf = Interval(H.lo.reshape(B, hn, d * d), H.hi.reshape(B, hn, d * d))
+            Hz = _matmul_left(W, Hf)
+            Hz = Interval(Hz.lo.reshape(B, -1, d, d), Hz.hi.reshape(B, -1, d, d))
         z_box = matvec(W, h_box, b).intersect(z_c + jac_times(Jz, dX))
         if i == n - 1:
-            return MLPEnclosure(z_box, Jz, c, z_c)
+            return MLPEnclosure(z_box, Jz, c, z_c, Hz, Jzc)
         dsig = act_prime_interval(z_box, activation)  # (B, h)
-        J = Jz * Interval(dsig.lo[..., None], dsig.hi[..., None])
+        J = Jz * _col(dsig, 1)
+        if second_order:
+            Jc = Jzc * _col(act_prime_interval(z_c, activation), 1)
+            d2 = act_second_interval(z_box, activation)
+            H = _col(d2, 2) * _outer(Jz) + _col(dsig, 2) * Hz
         h_box = act_interval(z_box, activation).intersect(
             act_interval(z_c, activation) + jac_times(J, dX)
         )

@@ -227,3 +227,30 @@ def compile_gradient(expr: sp.Expr, syms: Sequence[sp.Symbol]) -> Callable[[Inte
         return Interval(np.stack([v.lo for v in vals], -1), np.stack([v.hi for v in vals], -1))
 
     return g
+
+
+def compile_hessian(expr: sp.Expr, syms: Sequence[sp.Symbol]) -> Callable[[Interval], Interval]:
+    """Enclosure of the Hessian (B, D, D) of ``expr`` over each box (strict Piecewise).
+    Raises :class:`UnsupportedNode` if a second derivative has an unsupported node (e.g.
+    DiracDelta from Abs, Min, Max, sign), i.e. when r may not be C^2."""
+    rexpr, m = realify(sp.sympify(expr))
+    rsyms = [m.get(s, s) for s in syms]
+    D = len(rsyms)
+    first = [sp.diff(rexpr, s) for s in rsyms]
+    parts = {
+        (i, j): compile_interval(sp.diff(first[i], rsyms[j]), rsyms, strict_piecewise=True)
+        for i in range(D)
+        for j in range(i, D)
+    }
+
+    def h(Z: Interval) -> Interval:
+        B = Z.shape[:-1]
+        lo = np.empty(B + (D, D))
+        hi = np.empty(B + (D, D))
+        for (i, j), p in parts.items():
+            v = p(Z)
+            lo[..., i, j] = lo[..., j, i] = v.lo
+            hi[..., i, j] = hi[..., j, i] = v.hi
+        return Interval(lo, hi)
+
+    return h
