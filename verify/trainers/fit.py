@@ -349,6 +349,55 @@ def _lm_least_squares(residual, jac, theta, iters: int, deadline: float, mu: flo
     return theta
 
 
+def _hidden(net, theta_hid: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    """The last hidden layer of ``net`` with flat hidden-layer parameters ``theta_hid``."""
+    shapes = [p.shape for p in net.parameters()][:-2]
+    chunks = [c.reshape(s) for c, s in
+              zip(torch.split(theta_hid, [int(np.prod(s)) for s in shapes]), shapes)]
+    h = X
+    for i in range(net.config.depth):
+        h = net._act(h @ chunks[2 * i].T + chunks[2 * i + 1])
+    return h
+
+
+def _varpro_fit(net, theta_net, X, F, deadline, iters: int = 400):
+    """Variable projection (ours, after Golub–Pereyra): the last layer is linear, so for given
+    hidden weights its least-squares optimum is a linear solve; L-BFGS runs on the hidden weights
+    of the reduced loss ``||(I - A A⁺) F||²`` only, then the last layer is set to the solve."""
+    w, m = net.config.width, net.config.out_dim
+    n_hid = theta_net.numel() - (w + 1) * m
+
+    def solve_out(th_h):
+        a = _hidden(net, th_h, X)
+        A = torch.cat([a, torch.ones_like(a[:, :1])], 1)
+        G = A.T @ A
+        G = G + (1e-12 * G.diagonal().mean() + 1e-300) * torch.eye(w + 1, dtype=G.dtype,
+                                                                   device=G.device)
+        C = torch.cholesky_solve(A.T @ F, torch.linalg.cholesky(G))
+        return A, C
+
+    th = theta_net[:n_hid].clone().requires_grad_(True)
+    opt = torch.optim.LBFGS([th], lr=1.0, max_iter=iters, history_size=50, tolerance_grad=0.0,
+                            tolerance_change=0.0, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        A, C = solve_out(th)
+        loss = ((A @ C - F) ** 2).mean()
+        loss.backward()
+        return loss
+
+    if time.monotonic() < deadline:
+        try:
+            opt.step(closure)
+        except RuntimeError:  # singular solve: keep what we have
+            pass
+    with torch.no_grad():
+        th_h = th.detach() if torch.isfinite(th).all() else theta_net[:n_hid]
+        _, C = solve_out(th_h)
+        return torch.cat([th_h, C[:w].T.reshape(-1), C[w]])
+
+
 def _fit_features(prob: _Problem, theta, warm_start, nodes_x, nodes_y, deadline, iters=100):
     """Regress φ (and ψ) onto the target features on the nodes (LM, least squares)."""
     fx, fy = warm_start
@@ -365,10 +414,13 @@ def _fit_features(prob: _Problem, theta, warm_start, nodes_x, nodes_y, deadline,
     phi_net = prob.model.phi
 
     def fit_net(net, th, Xs, Ft):
-        return _lm_least_squares(
-            lambda t: (_apply(net, t, Xs) - Ft).reshape(-1),
-            lambda t: prob.net_jac(net, t, Xs)[1].reshape(-1, t.numel()),
-            th, iters, deadline)
+        # LM costs n·m·P² per iteration: affordable for small nets only
+        if Ft.numel() * th.numel() ** 2 <= 4e9:
+            return _lm_least_squares(
+                lambda t: (_apply(net, t, Xs) - Ft).reshape(-1),
+                lambda t: prob.net_jac(net, t, Xs)[1].reshape(-1, t.numel()),
+                th, iters, deadline)
+        return _varpro_fit(net, th, Xs, Ft, deadline)
 
     if prob.sym:
         out = fit_net(phi_net, theta[:k], Xn, Fx)
@@ -401,6 +453,7 @@ def fit_inner_product(
     check_k: int | None = None,
     max_pool: int | None = None,
     round_iters: int | None = None,
+    resample: bool = True,
 ) -> FitResult:
     """Train ``<φ(x), ψ(y)>`` (``ψ = φ`` if ``symmetric``) until the sampled sup error ≤ ``eps``.
 
@@ -410,7 +463,9 @@ def fit_inner_product(
     numpy feature maps ``(n, d) -> (n, k)`` that φ/ψ first regress onto; ``"spectral"`` builds
     them with :func:`verify.trainers.warm.spectral_features` (Nyström, rank ``feature_dim``).
     ``optimizer``: "lm",
-    "lbfgs" or "auto" (LM while the Jacobian has ≤ 3e7 entries). Returns the best model seen.
+    "lbfgs" or "auto" (LM while the Jacobian has ≤ 3e7 entries). ``p_schedule``: the ``L^p``
+    losses in turn (``(2,)`` is plain MSE); ``resample=False`` keeps the training pool fixed.
+    Returns the best model seen (by the check-grid error).
     """
     t0 = time.monotonic()
     deadline = t0 + float(time_budget_s)
@@ -452,7 +507,7 @@ def fit_inner_product(
         from verify.trainers.warm import spectral_features
 
         fx, fy, _ = spectral_features(rel_fn, x_box, y_box, feature_dim, symmetric=symmetric,
-                                      n_per_axis=max(8, min(64, int(4096 ** (1 / dx)))))
+                                      n_per_axis=max(8, min(64, int(1600 ** (1 / dx)))))
         warm_start = (fx, fy)
     if warm_start is not None:
         # nodes: twice the training density, capped so the LM Jacobian stays ≤ ~2.5e7 entries
@@ -500,11 +555,10 @@ def fit_inner_product(
         if not math.isfinite(sup):
             status, message = "diverged", f"non-finite model output at round {rounds}"
             break
-        if sup < best["sup"] * (1 - 1e-3):
+        # a round "progresses" if it lowers the best check-grid sup by ≥ 1 %
+        stuck_rounds = 0 if sup < best["sup"] * 0.99 else stuck_rounds + 1
+        if sup < best["sup"]:
             best.update(sup=sup, theta=theta.clone())
-            stuck_rounds = 0
-        else:
-            stuck_rounds += 1
         if progress is not None:
             progress({"round": rounds, "time_s": elapsed, "p": p, "loss": loss,
                       "sup_check": sup, "best_sup": best["sup"], "pool": int(pool.X.shape[0]),
@@ -521,11 +575,11 @@ def fit_inner_product(
             # the confirmation found a worse point: train on it too
             pool.add(prob.t(confirmed.argmax_x[None]), prob.t(confirmed.argmax_y[None]))
             confirmed = None
-        # adaptive resampling: the worst check-grid pair joins the pool
-        pool.add(Xc[i:i + 1], Yc[j:j + 1])
+        if resample:  # adaptive resampling: the worst check-grid pair joins the pool
+            pool.add(Xc[i:i + 1], Yc[j:j + 1])
         if use_lm and optimizer == "auto" and jac_entries() > 3e7:
             use_lm, round_iters = False, 50
-        if state.get("stuck") or stuck_rounds >= 3:
+        if state.get("stuck") or stuck_rounds >= 2:
             if p_idx + 1 < len(p_schedule):
                 p_idx += 1
                 stuck_rounds = 0
