@@ -296,3 +296,52 @@ def test_psd_shortcut_and_lipschitz_cross_check():
     lip = certify_lipschitz_grid(rel, phi, None, "tanh", box, box, eps=100.0, cells_per_dim=40)
     assert lip.upper >= true * (1 - 1e-12)
     assert lip.upper >= full_c.lower
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "softplus"])
+def test_mlp_hessian_enclosure_contains_autograd_hessian(act):
+    import torch
+
+    rng = np.random.default_rng(21)
+    layers = _random_mlp(rng, 2, 5, 2, 2)
+    lo = rng.uniform(-1, 1, size=(4, 2))
+    hi = lo + 0.3
+    enc = enclose_mlp(layers, act, Interval(lo, hi), second_order=True)
+    fn = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "softplus": torch.nn.functional.softplus}[
+        act
+    ]
+    Wt = [(torch.tensor(W), torch.tensor(b)) for W, b in layers]
+
+    def f(x, k):
+        h = x
+        for i, (W, b) in enumerate(Wt):
+            h = h @ W.T + b
+            if i < len(Wt) - 1:
+                h = fn(h)
+        return h[k]
+
+    for i in range(4):
+        for _ in range(3):
+            p = torch.tensor(lo[i] + rng.uniform(size=2) * 0.3)
+            for k in range(2):
+                Hk = torch.autograd.functional.hessian(lambda x, k=k: f(x, k), p).numpy()
+                assert np.all(enc.hess.lo[i, k] - 1e-9 <= Hk) and np.all(
+                    Hk <= enc.hess.hi[i, k] + 1e-9
+                )
+        c = enc.centre[i]
+        Jc = torch.autograd.functional.jacobian(
+            lambda x: torch.stack([f(x, 0), f(x, 1)]), torch.tensor(c)
+        )
+        assert np.all(enc.centre_jac.lo[i] - 1e-12 <= Jc.numpy()) and np.all(
+            Jc.numpy() <= enc.centre_jac.hi[i] + 1e-12
+        )
+
+
+def test_second_order_form_only_when_c2():
+    from verify.certify.enclosure import ErrorEnclosure
+
+    phi = _random_mlp(np.random.default_rng(0), 1, 3, 1, 2)
+    assert ErrorEnclosure(RELS["gauss"][0], [X0], [Y0], phi, None, "tanh").hess_r is not None
+    assert ErrorEnclosure(RELS["gauss"][0], [X0], [Y0], phi, None, "relu").hess_r is None
+    assert ErrorEnclosure(sp.Abs(X0 - Y0), [X0], [Y0], phi, None, "tanh").hess_r is None
+    assert ErrorEnclosure(sp.Max(X0, Y0), [X0], [Y0], phi, None, "tanh").hess_r is None
