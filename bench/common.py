@@ -112,8 +112,12 @@ class SearchResult:
 
 
 def search_features(err: Callable[[int], float], eps: float, *, cap: int, start: int = 1,
-                    step: Callable[[int], int] | None = None) -> SearchResult:
+                    step: Callable[[int], int] | None = None, guess: int | None = None,
+                    ) -> SearchResult:
     """Doubling from ``start`` until ``err(n) ≤ eps`` (``cap`` tried last), then bisection.
+
+    ``guess`` (an index ≥ ``start``, e.g. a reference method's count) is tried first: on success
+    the bisection runs between ``start`` and it, on failure the doubling continues from it.
 
     ``step`` maps a search index to a feature count (e.g. ``k -> k**d`` for grid landmarks);
     by default the index *is* the feature count. Bisection assumes ``err`` decreases with ``n``;
@@ -131,7 +135,12 @@ def search_features(err: Callable[[int], float], eps: float, *, cap: int, start:
 
     lo, i = start - 1, start  # invariant: index lo fails (or is below start), hi succeeds
     hi = None
-    while True:
+    if guess is not None and guess > start and size(guess) <= cap:
+        if ok(guess):
+            hi = guess
+        else:
+            lo, i = guess, guess * 2
+    while hi is None:
         if size(i) > cap:
             i_cap = i
             while i_cap > lo + 1 and size(i_cap) > cap:

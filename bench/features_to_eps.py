@@ -277,7 +277,7 @@ class InstanceBench:
             return {**base, "features": m, "display": str(m), "cap": n_grid, "neurons": None,
                     "time_s": None, "evaluations": {}, "search_s": time.perf_counter() - t0,
                     "seeds": 0}
-        step = None
+        step, guess = None, None
         start = 1
         if method in ("rff_cos",):
             cap = cfg.rff_cap
@@ -291,10 +291,14 @@ class InstanceBench:
             cap = self.eig.rank
         elif method == "mlp":
             cap, start = cfg.mlp_cap, max(1, rank_bound_m(self.K, eps))
+            # first try the eigendecomposition's count: fits that fail cost a whole budget
+            floor = search_features(lambda n: self.evaluate("eig_floor", n, eps)["error"], eps,
+                                    cap=self.eig.rank)
+            guess = floor.features
         else:
             raise ValueError(f"unknown method {method!r}")
         res = search_features(lambda n: self.evaluate(method, n, eps)["error"], eps, cap=cap,
-                              start=start, step=step)
+                              start=start, step=step, guess=guess)
         found = self.evaluate(method, res.features, eps) if res.reached else None
         evals = {str(n): {k: v for k, v in self.evaluate(method, n, eps).items()
                           if k in ("error", "time_s", "status", "neurons", "grid_error")}

@@ -60,6 +60,15 @@ def test_search_with_step_and_start():
     assert res.features == 100 and list(res.evaluations) == [100]
 
 
+def test_search_guess_first():
+    res = search_features(lambda n: 1.0 / n, 0.01, cap=10_000, start=50, guess=120)
+    assert res.features == 100 and next(iter(res.evaluations)) == 120
+    res = search_features(lambda n: 1.0 / n, 0.01, cap=10_000, start=5, guess=60)
+    assert res.features == 100 and list(res.evaluations)[:2] == [60, 120]
+    res = search_features(lambda n: 1.0 / n, 0.001, cap=150, start=5, guess=60)
+    assert res.display() == "> 150"
+
+
 # ----------------------------------------------------------------------------- peers
 def test_rff_cos_gram_matches_sklearn_transform():
     from sklearn.kernel_approximation import RBFSampler
