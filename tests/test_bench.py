@@ -171,3 +171,23 @@ def test_adam_baseline_stops_when_reached():
     out = adam_mse_baseline(inst, width=4, depth=1, feature_dim=2, eps=1e-12, budget_s=0.05,
                             batch=64, check_every=3)
     assert not out["reached"] and np.isfinite(out["best_grid_error"])
+
+
+def test_run_all_renders_tables_figures_and_acceptance(tmp_path):
+    from bench import run_all
+    from bench.common import machine_info
+
+    bench = InstanceBench(TINY.with_grid(21), tiny_cfg())
+    rows = [bench.row(m, e) for m in ("rank_bound", "eig_floor", "rff_cos") for e in (1e-1, 1e-3)]
+    fake_mlp = {**rows[2], "method": "mlp", "features": 6, "display": "6", "neurons": 16}
+    rows.append({**fake_mlp, "eps": 1e-3})
+    acc = run_all.acceptance(rows, None)
+    first = acc[0]
+    assert first["pass"] is (6 <= 1.5 * rows[3]["features"])
+    assert acc[1]["measured"].startswith("best RFF > 256") and acc[1]["pass"] is False
+    data = {"quick": True, "machine": machine_info(), "grids": {"gauss1d": "21 per axis"},
+            "features": rows, "acceptance": acc,
+            "figures": run_all.figures(rows, tmp_path, "f_")}
+    assert (tmp_path / "f_gauss1d.png").stat().st_size > 1000
+    md = run_all.markdown(data)
+    assert "> 256" in md and "cpu" in md.lower() and "Acceptance" in md
