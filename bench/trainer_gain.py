@@ -69,6 +69,9 @@ TARGETS = {
                  1e-8, 60),
     "x-y-tanh": (_diff, U1, False, dict(width=4, depth=1, feature_dim=2), 1e-8, 60),
 }
+#: Targets run without the spectral warm start (x - y is exactly rank 2; the warm start only
+#: moves the network away from the near-affine regime it needs).
+COLD = {"x-y-relu", "x-y-tanh"}
 
 
 def run_targets(seed: int, only: list[str] | None) -> list[dict]:
@@ -78,8 +81,10 @@ def run_targets(seed: int, only: list[str] | None) -> list[dict]:
         if only and name not in only:
             continue
         res = fit_inner_product(fn, x_box=box, y_box=box, symmetric=sym, eps=eps,
-                                time_budget_s=limit, seed=seed, warm_start="spectral", **net)
+                                time_budget_s=limit, seed=seed,
+                                warm_start=None if name in COLD else "spectral", **net)
         row = {"target": name, "seed": seed, "symmetric": sym, **net, "eps": eps,
+               "warm_start": None if name in COLD else "spectral",
                "limit_s": limit, "status": res.status, "sampled_sup": res.sampled_sup.value,
                "time_s": round(res.time_s, 2), "neurons": res.neurons,
                "message": res.message}
@@ -135,7 +140,8 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) ->
     lines += ["", "Variants: " + "; ".join(f"`{k}` = {v}" for k, v in VARIANTS.items()), ""]
     if targets:
         lines += [
-            "## Targets (full method: spectral warm start, LM or L-BFGS, L^p, resampling)", "",
+            "## Targets (full method: LM or L-BFGS, L^p, resampling; spectral warm start except "
+            f"for {sorted(COLD)})", "",
             "| target | model | eps | status | sampled sup | time (s) | limit (s) |",
             "|---|---|---|---|---|---|---|",
         ]

@@ -135,3 +135,14 @@ def test_argument_validation_and_device():
     with pytest.raises(ValueError, match="optimizer"):
         fit_inner_product(gauss, x_box=I1, y_box=I1, symmetric=True, width=2, depth=1,
                           feature_dim=1, eps=1e-2, time_budget_s=1, optimizer="adam")
+
+
+def test_asymmetric_with_different_input_dims():
+    def bil(x, y):  # rank 2 on [0,1] x [0,1]^2
+        return x[..., 0] * (y[..., 0] + y[..., 1]) + 0.5 * y[..., 1]
+
+    res = fit_inner_product(bil, x_box=U1, y_box=((0.0, 0.0), (1.0, 1.0)), symmetric=False,
+                            width=6, depth=1, feature_dim=3, eps=1e-3, time_budget_s=60, seed=0,
+                            warm_start="spectral")
+    assert res.status == "reached", res.message
+    assert res.model.dx == 1 and res.model.dy == 2 and res.sampled_sup.value <= 1e-3

@@ -490,11 +490,13 @@ def fit_inner_product(
     prob = _Problem(rel_fn, model, xlo, xhi, ylo, yhi, dev, torch.float64)
     dx, dy = xlo.size, ylo.size
     n_dims = dx + dy
-    train_k = train_k or max(3, min(48, int(round(400 ** (1.0 / max(dx, dy))))))
+    # training grids: ~400 points per side (48 in 1-D); check grid: ~2.5e6 pairs
+    kx = train_k or max(3, min(48, int(round(400 ** (1.0 / dx)))))
+    ky = train_k or max(3, min(48, int(round(400 ** (1.0 / dy)))))
     check_k = check_k or max(3, min(801, int(2.5e6 ** (1.0 / n_dims))))
-    max_pool = max_pool or int(train_k ** max(dx, dy) * 1.6) + 8
-    pool = _Pool(prob, chebyshev_lobatto_grid(xlo, xhi, train_k),
-                 chebyshev_lobatto_grid(ylo, yhi, train_k), max_pool)
+    max_pool = max_pool or int(max(kx ** dx, ky ** dy) * 1.6) + 8
+    pool = _Pool(prob, chebyshev_lobatto_grid(xlo, xhi, kx),
+                 chebyshev_lobatto_grid(ylo, yhi, ky), max_pool)
     Xc = prob.t(_uniform_grid(xlo, xhi, check_k))
     Yc = Xc if symmetric else prob.t(_uniform_grid(ylo, yhi, check_k))
     Kc = prob.target_gram(Xc, Yc)
@@ -507,16 +509,24 @@ def fit_inner_product(
         from verify.trainers.warm import spectral_features
 
         fx, fy, _ = spectral_features(rel_fn, x_box, y_box, feature_dim, symmetric=symmetric,
-                                      n_per_axis=max(8, min(64, int(1600 ** (1 / dx)))))
+                                      n_per_axis=max(8, min(64, int(1600 ** (1 / max(dx, dy))))))
         warm_start = (fx, fy)
     if warm_start is not None:
         # nodes: twice the training density, capped so the LM Jacobian stays ≤ ~2.5e7 entries
         n_net = prob.n_phi if symmetric else max(prob.n_phi, theta.numel() - prob.n_phi)
-        k_max = int((2.5e7 / (feature_dim * n_net)) ** (1.0 / max(dx, dy)))
-        k_nodes = max(2, min(2 * train_k, k_max))
-        theta = _fit_features(prob, theta, warm_start,
-                              chebyshev_lobatto_grid(xlo, xhi, k_nodes),
-                              chebyshev_lobatto_grid(ylo, yhi, k_nodes), deadline)
+
+        def nodes(lo, hi, k, d):
+            k_max = int((2.5e7 / (feature_dim * n_net)) ** (1.0 / d))
+            return chebyshev_lobatto_grid(lo, hi, max(2, min(2 * k, k_max)))
+
+        warm = _fit_features(prob, theta, warm_start, nodes(xlo, xhi, kx, dx),
+                             nodes(ylo, yhi, ky, dy), deadline)
+        # keep the warm start only if it helps on the check grid (e.g. it can kill ReLU units)
+        with torch.no_grad():
+            e_warm = float((prob.gram(warm, Xc, Yc) - Kc).abs().max())
+            e_init = float((prob.gram(theta, Xc, Yc) - Kc).abs().max())
+        if math.isfinite(e_warm) and e_warm <= e_init:
+            theta = warm
     n_params = theta.numel()
 
     def jac_entries() -> float:
@@ -533,7 +543,8 @@ def fit_inner_product(
     best = {"sup": math.inf, "theta": theta.clone(), "check": None}
     state: dict = {}
     status, message, confirmed = "not-reached", "", None
-    p_idx, stuck_rounds, rounds = 0, 0, 0
+    p_idx, slow_rounds, stuck_rounds, rounds = 0, 0, 0, 0
+    prev_loss = math.inf
 
     def check(th) -> tuple[float, int, int]:
         with torch.no_grad():
@@ -555,8 +566,13 @@ def fit_inner_product(
         if not math.isfinite(sup):
             status, message = "diverged", f"non-finite model output at round {rounds}"
             break
-        # a round "progresses" if it lowers the best check-grid sup by ≥ 1 %
-        stuck_rounds = 0 if sup < best["sup"] * 0.99 else stuck_rounds + 1
+        # p moves on after 2 rounds that lower the L^p loss by < 1 % and the best check-grid sup
+        # by < 1 %; the fit is "stalled" after 8 rounds at the last p that lower the best
+        # check-grid sup by < 0.1 %
+        loss_slow = not loss < prev_loss * 0.99
+        slow_rounds = 0 if (sup < best["sup"] * 0.99 or not loss_slow) else slow_rounds + 1
+        stuck_rounds = 0 if sup < best["sup"] * 0.999 else stuck_rounds + 1
+        prev_loss = loss
         if sup < best["sup"]:
             best.update(sup=sup, theta=theta.clone())
         if progress is not None:
@@ -579,12 +595,13 @@ def fit_inner_product(
             pool.add(Xc[i:i + 1], Yc[j:j + 1])
         if use_lm and optimizer == "auto" and jac_entries() > 3e7:
             use_lm, round_iters = False, 50
-        if state.get("stuck") or stuck_rounds >= 2:
+        if state.get("stuck") or slow_rounds >= 2:
             if p_idx + 1 < len(p_schedule):
                 p_idx += 1
-                stuck_rounds = 0
+                slow_rounds = stuck_rounds = 0
+                prev_loss = math.inf
                 state["mu"] = 1e-3
-            elif stuck_rounds >= 6:
+            elif stuck_rounds >= 8:
                 status = "stalled"
                 message = (f"no improvement of the check-grid sup in {stuck_rounds} rounds at "
                            f"p = {p:g}; best {best['sup']:.3e} > eps {eps:.1e}")
@@ -594,10 +611,7 @@ def fit_inner_product(
             message = f"time budget {time_budget_s:g} s spent; best {best['sup']:.3e} > eps"
             break
 
-    if status == "diverged":
-        prob.set_theta(best["theta"])  # keep the last finite model for inspection
-    else:
-        prob.set_theta(best["theta"])
+    prob.set_theta(best["theta"])  # the best finite model seen (for "diverged": for inspection)
     if confirmed is None and status != "diverged":
         confirmed = _confirm(prob, model, x_box, y_box, check_k, seed)
         if status == "reached" and confirmed.value > eps:  # pragma: no cover - defensive
