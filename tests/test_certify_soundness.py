@@ -222,7 +222,7 @@ def test_mean_value_form_is_tighter_than_naive():
     phi = _random_mlp(rng, 1, 8, 1, 4)
     # r = <phi(x), phi(y)> + 0.01 * gaussian, so e = 0.01 * gaussian is small: cancellation matters
     expr = _symbolic_inner(phi, X0, Y0) + RELS["gauss"][0] / 100
-    enc = ErrorEnclosure(expr, [X0], [Y0], phi, None, "tanh")
+    enc = ErrorEnclosure(expr, [X0], [Y0], phi, None, "tanh", form="mean-value")
     lo = rng.uniform(-1, 1, size=(200, 2))
     ev = enc(lo, lo + 0.01)
     assert np.median(ev.enclosure.width) < 0.1 * np.median(ev.naive.width)

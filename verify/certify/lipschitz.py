@@ -41,7 +41,10 @@ def certify_lipschitz_grid(
     xs, ys = tuple(relation.x_syms), tuple(relation.y_syms)
     xlo, xhi = _box_bounds(x_box, getattr(relation, "x_box", None))
     ylo, yhi = _box_bounds(y_box, getattr(relation, "y_box", None))
-    enc = ErrorEnclosure(relation.expr, xs, ys, phi_layers, psi_layers, activation)
+    # only the gradient enclosure is used: skip the second-order form
+    enc = ErrorEnclosure(
+        relation.expr, xs, ys, phi_layers, psi_layers, activation, form="mean-value"
+    )
     lo = np.array(xlo + ylo)
     hi = np.array(xhi + yhi)
     D = lo.size
