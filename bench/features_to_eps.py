@@ -295,6 +295,8 @@ class InstanceBench:
             floor = search_features(lambda n: self.evaluate("eig_floor", n, eps)["error"], eps,
                                     cap=self.eig.rank)
             guess = floor.features
+            if guess is not None:  # a failed fit costs a whole budget: at most 2x the floor
+                cap = max(start, min(cap, 2 * guess))
         else:
             raise ValueError(f"unknown method {method!r}")
         res = search_features(lambda n: self.evaluate(method, n, eps)["error"], eps, cap=cap,
@@ -318,25 +320,37 @@ class InstanceBench:
 def run(instances: list[str] | None = None, epsilons: tuple[float, ...] = EPSILONS,
         methods: tuple[str, ...] = METHODS, cfg: Config | None = None,
         cache: RowCache | None = None, progress: Callable[[str], None] | None = None,
-        ) -> list[dict[str, Any]]:
-    """All rows ``instance × method × ε``; finished rows come from / go to ``cache``."""
+        jobs: list[tuple[str, str, float]] | None = None, deadline: float | None = None,
+        benches: dict[str, InstanceBench] | None = None) -> list[dict[str, Any]]:
+    """Rows for ``jobs`` (default: every ``instance × method × ε``), cached in ``cache``.
+
+    Jobs not started before ``deadline`` (a ``time.monotonic()`` value) give "not run" rows
+    (not cached, so ``--resume`` completes them later). ``benches`` shares grids and
+    eigendecompositions between calls.
+    """
     cfg = cfg or Config()
+    if jobs is None:
+        jobs = [(n, m, e) for n in (instances or list(INSTANCES)) for m in methods
+                for e in epsilons]
+    benches = {} if benches is None else benches
     rows = []
-    for name in instances or list(INSTANCES):
+    for name, method, eps in jobs:
         inst = cfg.instance(INSTANCES[name])
-        bench: InstanceBench | None = None
-        for method in methods:
-            for eps in epsilons:
-                key = f"features|{inst.name}|{inst.grid_k}|{method}|{eps:g}|{_cfg_key(cfg)}"
-                row = cache.get(key) if cache is not None else None
-                if row is None:
-                    if progress:
-                        progress(f"{inst.name} {method} eps={eps:g}")
-                    bench = bench or InstanceBench(inst, cfg)
-                    row = bench.row(method, eps)
-                    if cache is not None:
-                        cache.put(key, row)
-                rows.append(row)
+        key = f"features|{inst.name}|{inst.grid_k}|{method}|{eps:g}|{_cfg_key(cfg)}"
+        row = cache.get(key) if cache is not None else None
+        if row is None and deadline is not None and time.monotonic() > deadline:
+            row = {"instance": inst.name, "label": inst.label(), "method": method, "eps": eps,
+                   "features": None, "display": "not run", "cap": None, "neurons": None,
+                   "time_s": None, "evaluations": {}, "not_run": "time budget of the run"}
+        elif row is None:
+            if progress:
+                progress(f"{inst.name} {method} eps={eps:g}")
+            if name not in benches:
+                benches[name] = InstanceBench(inst, cfg)
+            row = benches[name].row(method, eps)
+            if cache is not None:
+                cache.put(key, row)
+        rows.append(row)
     return rows
 
 

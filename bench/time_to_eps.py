@@ -5,7 +5,8 @@ feature dimension, activation and initial seed) on the same kernel, in the same 
 torch limited to ``threads`` threads (2 by default). relverify's trainer
 (:func:`verify.trainers.fit_inner_product`, spectral warm start) runs first; its wall time ``T``
 sets the baseline's budget ``10 T``. The baseline is what a user would write: Adam (lr 1e-3) on
-the mean squared error over fresh uniform random pairs (batch 4096 per step), no warm start.
+the mean squared error on minibatches (4096 pairs per step) drawn from a fixed pool of 2^20
+uniform random pairs whose kernel values are computed before its clock starts, no warm start.
 
 Success criteria: ours = the trainer's own confirmation (sampled sup ≤ ε) *and* the dense
 evaluation grid sup ≤ ε; the baseline = grid sup ≤ ε, checked every ``check_every`` steps with
@@ -38,7 +39,7 @@ def _grid_error(model, X: torch.Tensor, K: np.ndarray) -> float:
 
 def adam_mse_baseline(inst: Instance, *, width: int, depth: int, feature_dim: int, eps: float,
                       budget_s: float, seed: int = 0, lr: float = 1e-3, batch: int = 4096,
-                      check_every: int = 50, X: np.ndarray | None = None,
+                      check_every: int = 50, pool: int = 2**20, X: np.ndarray | None = None,
                       K: np.ndarray | None = None) -> dict[str, Any]:
     """Plain Adam on the MSE over uniform random pairs until the grid sup error ≤ ``eps``."""
     from verify.models import InnerProductModel
@@ -54,16 +55,19 @@ def adam_mse_baseline(inst: Instance, *, width: int, depth: int, feature_dim: in
     lo = torch.as_tensor(np.asarray(inst.box.lo), dtype=torch.float64)
     hi = torch.as_tensor(np.asarray(inst.box.hi), dtype=torch.float64)
     gen = torch.Generator().manual_seed(seed)
+    # the training pairs and their targets are computed off the clock
+    px = lo + (hi - lo) * torch.rand(pool, inst.dim, generator=gen, dtype=torch.float64)
+    py = lo + (hi - lo) * torch.rand(pool, inst.dim, generator=gen, dtype=torch.float64)
+    with torch.no_grad():
+        pt = rel.torch(px, py)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     train_s, steps, best, history = 0.0, 0, math.inf, []
     reached = False
     while train_s < budget_s:
         t0 = time.perf_counter()
         for _ in range(check_every):
-            x = lo + (hi - lo) * torch.rand(batch, inst.dim, generator=gen, dtype=torch.float64)
-            y = lo + (hi - lo) * torch.rand(batch, inst.dim, generator=gen, dtype=torch.float64)
-            with torch.no_grad():
-                target = rel.torch(x, y)
+            idx = torch.randint(0, pool, (batch,), generator=gen)
+            x, y, target = px[idx], py[idx], pt[idx]
             loss = ((model(x, y) - target) ** 2).mean()
             opt.zero_grad()
             loss.backward()
@@ -77,7 +81,7 @@ def adam_mse_baseline(inst: Instance, *, width: int, depth: int, feature_dim: in
             reached = True
             break
     return {"reached": reached, "time_s": train_s, "steps": steps, "best_grid_error": best,
-            "budget_s": budget_s, "lr": lr, "batch": batch, "history": history[-20:]}
+            "budget_s": budget_s, "lr": lr, "batch": batch, "pool": pool, "history": history[-20:]}
 
 
 def ours(inst: Instance, *, width: int, depth: int, feature_dim: int, eps: float,
@@ -147,7 +151,9 @@ def run(instance: str = "gauss1d", *, eps: float = 1e-3, feature_dim: int = 8, w
     return {"instance": inst.name, "label": inst.label(), "eps": eps, "threads": threads,
             "network": net, "neurons": mine["neurons"], "ours": mine, "baseline": base,
             "factor": factor, "ratio": ratio, "verdict": verdict, "certify": cert,
-            "meets_5x": bool(mine["reached"] and (ratio is None or ratio >= 5.0))}
+            "meets_5x": (bool(ratio >= 5.0) if ratio is not None else
+                         (True if mine["reached"] and factor >= 10 else
+                          (None if mine["reached"] else False)))}
 
 
 def main(argv: list[str] | None = None) -> None:
