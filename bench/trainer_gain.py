@@ -34,8 +34,9 @@ NET = dict(width=32, depth=1, feature_dim=10, activation="tanh")
 BOX = ((-1.0,), (1.0,))
 VARIANTS = {
     "plain": dict(optimizer="lbfgs", p_schedule=(2,), resample=False, warm_start=None),
-    "lp": dict(optimizer="lbfgs", p_schedule=(2, 4, 8, 16, 32, 64), resample=False,
-               warm_start=None),
+    "lp": dict(
+        optimizer="lbfgs", p_schedule=(2, 4, 8, 16, 32, 64), resample=False, warm_start=None
+    ),
     "lm": dict(optimizer="lm", resample=True, warm_start=None),
     "full": dict(optimizer="lm", resample=True, warm_start="spectral"),
 }
@@ -65,8 +66,14 @@ TARGETS = {
     "gauss-2d": (gauss, B2, True, dict(width=128, depth=1, feature_dim=30), 1e-2, 600),
     "laplace-1d": (_laplace, BOX, True, dict(width=32, depth=1, feature_dim=16), 5e-2, 60),
     "tanh5-asym": (_tanh5, U1, False, dict(width=32, depth=1, feature_dim=14), 1e-3, 60),
-    "x-y-relu": (_diff, U1, False, dict(width=4, depth=1, feature_dim=2, activation="relu"),
-                 1e-8, 60),
+    "x-y-relu": (
+        _diff,
+        U1,
+        False,
+        dict(width=4, depth=1, feature_dim=2, activation="relu"),
+        1e-8,
+        60,
+    ),
     "x-y-tanh": (_diff, U1, False, dict(width=4, depth=1, feature_dim=2), 1e-8, 60),
 }
 #: Targets run without the spectral warm start (x - y is exactly rank 2; the warm start only
@@ -80,16 +87,36 @@ def run_targets(seed: int, only: list[str] | None) -> list[dict]:
     for name, (fn, box, sym, net, eps, limit) in TARGETS.items():
         if only and name not in only:
             continue
-        res = fit_inner_product(fn, x_box=box, y_box=box, symmetric=sym, eps=eps,
-                                time_budget_s=limit, seed=seed,
-                                warm_start=None if name in COLD else "spectral", **net)
-        row = {"target": name, "seed": seed, "symmetric": sym, **net, "eps": eps,
-               "warm_start": None if name in COLD else "spectral",
-               "limit_s": limit, "status": res.status, "sampled_sup": res.sampled_sup.value,
-               "time_s": round(res.time_s, 2), "neurons": res.neurons,
-               "message": res.message}
-        print(f"{name:11s}: {res.status:11s} sup {row['sampled_sup']:.3e} (eps {eps:g}) in "
-              f"{row['time_s']:.1f} s, {res.neurons} neurons", flush=True)
+        res = fit_inner_product(
+            fn,
+            x_box=box,
+            y_box=box,
+            symmetric=sym,
+            eps=eps,
+            time_budget_s=limit,
+            seed=seed,
+            warm_start=None if name in COLD else "spectral",
+            **net,
+        )
+        row = {
+            "target": name,
+            "seed": seed,
+            "symmetric": sym,
+            **net,
+            "eps": eps,
+            "warm_start": None if name in COLD else "spectral",
+            "limit_s": limit,
+            "status": res.status,
+            "sampled_sup": res.sampled_sup.value,
+            "time_s": round(res.time_s, 2),
+            "neurons": res.neurons,
+            "message": res.message,
+        }
+        print(
+            f"{name:11s}: {res.status:11s} sup {row['sampled_sup']:.3e} (eps {eps:g}) in "
+            f"{row['time_s']:.1f} s, {res.neurons} neurons",
+            flush=True,
+        )
         rows.append(row)
     return rows
 
@@ -99,17 +126,34 @@ def run(budget: float, seeds: list[int]) -> list[dict]:
     for seed in seeds:
         for name, opts in VARIANTS.items():
             t0 = time.perf_counter()
-            res = fit_inner_product(gauss, x_box=BOX, y_box=BOX, symmetric=True, eps=EPS,
-                                    time_budget_s=budget, seed=seed, **NET, **opts)
+            res = fit_inner_product(
+                gauss,
+                x_box=BOX,
+                y_box=BOX,
+                symmetric=True,
+                eps=EPS,
+                time_budget_s=budget,
+                seed=seed,
+                **NET,
+                **opts,
+            )
             wall = time.perf_counter() - t0
             row = {
-                "variant": name, "seed": seed, "status": res.status,
-                "sampled_sup": res.sampled_sup.value, "time_s": round(res.time_s, 2),
-                "wall_s": round(wall, 2), "rounds": len(res.history), "message": res.message,
+                "variant": name,
+                "seed": seed,
+                "status": res.status,
+                "sampled_sup": res.sampled_sup.value,
+                "time_s": round(res.time_s, 2),
+                "wall_s": round(wall, 2),
+                "rounds": len(res.history),
+                "message": res.message,
                 "method": res.sampled_sup.method,
             }
-            print(f"{name:6s} seed {seed}: {res.status:11s} sup {row['sampled_sup']:.3e} "
-                  f"in {row['time_s']:.1f} s", flush=True)
+            print(
+                f"{name:6s} seed {seed}: {res.status:11s} sup {row['sampled_sup']:.3e} "
+                f"in {row['time_s']:.1f} s",
+                flush=True,
+            )
             rows.append(row)
     return rows
 
@@ -117,14 +161,21 @@ def run(budget: float, seeds: list[int]) -> list[dict]:
 def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {
-        "benchmark": "trainer_gain", "relation": "exp(-(x-y)^2/(2*0.5^2)) on [-1,1]^2",
-        "model": {"symmetric": True, **NET}, "eps": EPS, "time_budget_s": budget,
-        "torch_threads": threads, "torch": torch.__version__, "python": platform.python_version(),
-        "cpus": os.cpu_count(), "note": "sampled sup = lower bound on the true sup error; the "
+        "benchmark": "trainer_gain",
+        "relation": "exp(-(x-y)^2/(2*0.5^2)) on [-1,1]^2",
+        "model": {"symmetric": True, **NET},
+        "eps": EPS,
+        "time_budget_s": budget,
+        "torch_threads": threads,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "note": "sampled sup = lower bound on the true sup error; the "
         "machine was shared with other jobs, so times are upper estimates",
     }
     (OUT / "trainer_gain.json").write_text(
-        json.dumps({**meta, "rows": rows, "targets": targets}, indent=2))
+        json.dumps({**meta, "rows": rows, "targets": targets}, indent=2)
+    )
     lines = [
         "# Trainer gain: plain MSE + L-BFGS vs. the full method",
         "",
@@ -135,13 +186,17 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) ->
         "| variant | seed | status | sampled sup | time (s) |",
         "|---|---|---|---|---|",
     ]
-    lines += [f"| {r['variant']} | {r['seed']} | {r['status']} | {r['sampled_sup']:.3e} | "
-              f"{r['time_s']:.1f} |" for r in rows]
+    lines += [
+        f"| {r['variant']} | {r['seed']} | {r['status']} | {r['sampled_sup']:.3e} | "
+        f"{r['time_s']:.1f} |"
+        for r in rows
+    ]
     lines += ["", "Variants: " + "; ".join(f"`{k}` = {v}" for k, v in VARIANTS.items()), ""]
     if targets:
         lines += [
             "## Targets (full method: LM or L-BFGS, L^p, resampling; spectral warm start except "
-            f"for {sorted(COLD)})", "",
+            f"for {sorted(COLD)})",
+            "",
             "| target | model | eps | status | sampled sup | time (s) | limit (s) |",
             "|---|---|---|---|---|---|---|",
         ]
@@ -160,8 +215,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--budget", type=float, default=60.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--targets", nargs="*", default=None,
-                    help="also run the trainer targets (all, or the names given)")
+    ap.add_argument(
+        "--targets",
+        nargs="*",
+        default=None,
+        help="also run the trainer targets (all, or the names given)",
+    )
     ap.add_argument("--no-gain", action="store_true", help="skip the variant comparison")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)

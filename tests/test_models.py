@@ -38,10 +38,15 @@ def _numpy_forward(layers, act, x):
     return x
 
 
-@pytest.mark.parametrize("activation, act", [
-    ("tanh", np.tanh), ("relu", lambda z: np.maximum(z, 0)),
-    ("sigmoid", lambda z: 1 / (1 + np.exp(-z))), ("softplus", lambda z: np.log1p(np.exp(z))),
-])
+@pytest.mark.parametrize(
+    "activation, act",
+    [
+        ("tanh", np.tanh),
+        ("relu", lambda z: np.maximum(z, 0)),
+        ("sigmoid", lambda z: 1 / (1 + np.exp(-z))),
+        ("softplus", lambda z: np.log1p(np.exp(z))),
+    ],
+)
 def test_layers_export_reproduces_forward(activation, act):
     net = MLP(MLPConfig(2, 5, 3, 4, activation), seed=3)
     assert net.hidden_neurons == 15
@@ -62,8 +67,9 @@ def test_seed_determines_weights():
 def test_symmetric_and_asymmetric_models():
     sym = InnerProductModel.build(dx=2, width=6, depth=2, feature_dim=5, seed=0)
     assert sym.symmetric and sym.psi is None and sym.hidden_neurons == 12
-    asym = InnerProductModel.build(dx=1, dy=3, width=4, depth=1, feature_dim=5,
-                                   symmetric=False, seed=0)
+    asym = InnerProductModel.build(
+        dx=1, dy=3, width=4, depth=1, feature_dim=5, symmetric=False, seed=0
+    )
     assert not asym.symmetric and asym.hidden_neurons == 8 and asym.dy == 3
     X = torch.rand(7, 2, dtype=torch.float64)
     G = sym.gram(X, X)
@@ -79,8 +85,9 @@ def test_symmetric_and_asymmetric_models():
 
 
 @settings(max_examples=25, deadline=None)
-@given(w_phi=st.integers(1, 6), w_psi=st.integers(1, 6), m=st.integers(1, 9),
-       seed=st.integers(0, 1000))
+@given(
+    w_phi=st.integers(1, 6), w_psi=st.integers(1, 6), m=st.integers(1, 9), seed=st.integers(0, 1000)
+)
 def test_gram_rank_never_exceeds_rank_bound(w_phi, w_psi, m, seed):
     model = InnerProductModel(MLPConfig(1, w_phi, 1, m), MLPConfig(2, w_psi, 2, m), seed=seed)
     assert model.rank_bound == min(m, w_phi + 1, w_psi + 1)
@@ -94,8 +101,9 @@ def test_gram_rank_never_exceeds_rank_bound(w_phi, w_psi, m, seed):
 @pytest.mark.parametrize("suffix", [".json", ".npz"])
 @pytest.mark.parametrize("symmetric", [True, False])
 def test_save_load_roundtrip_is_exact(tmp_path, suffix, symmetric):
-    model = InnerProductModel.build(dx=2, width=5, depth=2, feature_dim=3, activation="softplus",
-                                    symmetric=symmetric, seed=4)
+    model = InnerProductModel.build(
+        dx=2, width=5, depth=2, feature_dim=3, activation="softplus", symmetric=symmetric, seed=4
+    )
     path = model.save(tmp_path / f"m{suffix}")
     if suffix == ".npz":
         np.load(path, allow_pickle=False).close()  # no pickle needed

@@ -161,13 +161,15 @@ def sampled_sup(
     )
 
 
-def _ascend(err_fn: ErrFn, u0: torch.Tensor, lo: torch.Tensor, width: torch.Tensor, dx: int,
-            steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _ascend(
+    err_fn: ErrFn, u0: torch.Tensor, lo: torch.Tensor, width: torch.Tensor, dx: int, steps: int
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Monotone projected ascent of ``|e|`` in unit coordinates, one adaptive step per start.
 
     Each step tries ``u + h·g/|g|`` (clamped to the box); success doubles ``h``, failure halves
     it, so every start's value only increases. Returns the best value and point per start.
     """
+
     def value(u: torch.Tensor) -> torch.Tensor:
         p = lo + u * width
         v = err_fn(p[:, :dx], p[:, dx:]).abs().reshape(-1)

@@ -42,7 +42,8 @@ class InnerProductModel(torch.nn.Module):
         seed = 0 if seed is None else int(seed)
         self.phi = MLP(phi_config, seed=seed, dtype=dtype, device=device)
         self.psi = (
-            None if psi_config is None
+            None
+            if psi_config is None
             else MLP(psi_config, seed=seed + 7919, dtype=dtype, device=device)
         )
 
@@ -93,8 +94,9 @@ class InnerProductModel(torch.nn.Module):
     @property
     def rank_bound(self) -> int:
         """``min(m, w_φ + 1, w_ψ + 1)``: no Gram matrix of this model has a larger rank."""
-        return min(self.feature_dim, self.phi.last_hidden_width + 1,
-                   self._psi.last_hidden_width + 1)
+        return min(
+            self.feature_dim, self.phi.last_hidden_width + 1, self._psi.last_hidden_width + 1
+        )
 
     @property
     def _psi(self) -> MLP:
@@ -155,13 +157,14 @@ class InnerProductModel(torch.nn.Module):
             weights = {}
             for name in ("phi", "psi"):
                 n = sum(1 for k in arrays if k.startswith(f"{name}_W"))
-                weights[name] = [(arrays[f"{name}_W{i}"], arrays[f"{name}_b{i}"])
-                                 for i in range(n)]
+                weights[name] = [(arrays[f"{name}_W{i}"], arrays[f"{name}_b{i}"]) for i in range(n)]
         else:
             cfg = json.loads(path.read_text())
             weights = {
-                name: [(np.asarray(lay["W"], dtype=np.float64), np.asarray(lay["b"], np.float64))
-                       for lay in layers]
+                name: [
+                    (np.asarray(lay["W"], dtype=np.float64), np.asarray(lay["b"], np.float64))
+                    for lay in layers
+                ]
                 for name, layers in cfg["weights"].items()
             }
         if cfg.get("format") != _FORMAT:

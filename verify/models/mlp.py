@@ -48,8 +48,9 @@ class MLPConfig:
         return self.width * self.depth
 
     def to_dict(self) -> dict:
-        return {k: (int(v) if isinstance(v, (int, np.integer)) else v)
-                for k, v in asdict(self).items()}
+        return {
+            k: (int(v) if isinstance(v, (int, np.integer)) else v) for k, v in asdict(self).items()
+        }
 
 
 class MLP(torch.nn.Module):
@@ -72,8 +73,9 @@ class MLP(torch.nn.Module):
             lin = torch.nn.Linear(fan_in, fan_out, dtype=dtype)
             bound = 1.0 / np.sqrt(fan_in)  # PyTorch's default scale, drawn from our own generator
             with torch.no_grad():
-                lin.weight.copy_((torch.rand(fan_out, fan_in, generator=gen, dtype=dtype) * 2 - 1)
-                                 * bound)
+                lin.weight.copy_(
+                    (torch.rand(fan_out, fan_in, generator=gen, dtype=dtype) * 2 - 1) * bound
+                )
                 lin.bias.copy_((torch.rand(fan_out, generator=gen, dtype=dtype) * 2 - 1) * bound)
             self.linears.append(lin)
         self._act = ACTIVATIONS[config.activation]

@@ -98,8 +98,9 @@ class _Problem:
         self.n_phi = sum(s for n, s in zip(self.names, self.sizes) if n.startswith("phi."))
 
     def t(self, a: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(a, dtype=np.float64), dtype=self.dtype,
-                               device=self.device)
+        return torch.as_tensor(
+            np.asarray(a, dtype=np.float64), dtype=self.dtype, device=self.device
+        )
 
     def theta(self) -> torch.Tensor:
         return torch.cat([p.detach().reshape(-1) for p in self.model.parameters()]).clone()
@@ -110,17 +111,21 @@ class _Problem:
                 p.copy_(chunk.reshape(p.shape))
 
     def params(self, theta: torch.Tensor) -> dict[str, torch.Tensor]:
-        return {n: c.reshape(s) for n, c, s in
-                zip(self.names, torch.split(theta, self.sizes), self.shapes)}
+        return {
+            n: c.reshape(s)
+            for n, c, s in zip(self.names, torch.split(theta, self.sizes), self.shapes)
+        }
 
     def feats(self, theta: torch.Tensor, X: torch.Tensor, Y: torch.Tensor):
         P = self.params(theta)
-        phi = functional_call(self.model.phi, {k[4:]: v for k, v in P.items()
-                                               if k.startswith("phi.")}, (X,))
+        phi = functional_call(
+            self.model.phi, {k[4:]: v for k, v in P.items() if k.startswith("phi.")}, (X,)
+        )
         if self.sym:
             return phi, None
-        psi = functional_call(self.model.psi, {k[4:]: v for k, v in P.items()
-                                               if k.startswith("psi.")}, (Y,))
+        psi = functional_call(
+            self.model.psi, {k[4:]: v for k, v in P.items() if k.startswith("psi.")}, (Y,)
+        )
         return phi, psi
 
     def target_gram(self, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
@@ -161,6 +166,7 @@ class _Problem:
             Jb = ds[:, :, None] * eye[None]
             Ja = torch.cat([JW, Jb], dim=2)
         else:
+
             def hidden(t):
                 cs = [c.reshape(s) for c, s in zip(torch.split(t, sizes[:-2]), shapes[:-2])]
                 h = X
@@ -191,6 +197,7 @@ class _Pool:
 
     def add(self, xs: torch.Tensor, ys: torch.Tensor) -> int:
         """Add points (dropped when already present or when the pool is full); returns #added."""
+
         def merge(P, new):
             added = 0
             for q in new:
@@ -286,14 +293,19 @@ def _lm_round(prob: _Problem, pool: _Pool, theta, p: float, iters: int, state: d
     return theta, float(obj)
 
 
-def _lbfgs_round(prob: _Problem, pool: _Pool, theta, p: float, iters: int, state: dict,
-                 deadline):
+def _lbfgs_round(prob: _Problem, pool: _Pool, theta, p: float, iters: int, state: dict, deadline):
     """L-BFGS (strong Wolfe) on the ``L^p`` Gram loss."""
     X, Y, K = pool.X, pool.Y, pool.K
     th = theta.clone().requires_grad_(True)
-    opt = torch.optim.LBFGS([th], lr=1.0, max_iter=iters, history_size=50,
-                            tolerance_grad=0.0, tolerance_change=0.0,
-                            line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        [th],
+        lr=1.0,
+        max_iter=iters,
+        history_size=50,
+        tolerance_grad=0.0,
+        tolerance_change=0.0,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure():
         opt.zero_grad()
@@ -352,8 +364,10 @@ def _lm_least_squares(residual, jac, theta, iters: int, deadline: float, mu: flo
 def _hidden(net, theta_hid: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """The last hidden layer of ``net`` with flat hidden-layer parameters ``theta_hid``."""
     shapes = [p.shape for p in net.parameters()][:-2]
-    chunks = [c.reshape(s) for c, s in
-              zip(torch.split(theta_hid, [int(np.prod(s)) for s in shapes]), shapes)]
+    chunks = [
+        c.reshape(s)
+        for c, s in zip(torch.split(theta_hid, [int(np.prod(s)) for s in shapes]), shapes)
+    ]
     h = X
     for i in range(net.config.depth):
         h = net._act(h @ chunks[2 * i].T + chunks[2 * i + 1])
@@ -371,14 +385,22 @@ def _varpro_fit(net, theta_net, X, F, deadline, iters: int = 400):
         a = _hidden(net, th_h, X)
         A = torch.cat([a, torch.ones_like(a[:, :1])], 1)
         G = A.T @ A
-        G = G + (1e-12 * G.diagonal().mean() + 1e-300) * torch.eye(w + 1, dtype=G.dtype,
-                                                                   device=G.device)
+        G = G + (1e-12 * G.diagonal().mean() + 1e-300) * torch.eye(
+            w + 1, dtype=G.dtype, device=G.device
+        )
         C = torch.cholesky_solve(A.T @ F, torch.linalg.cholesky(G))
         return A, C
 
     th = theta_net[:n_hid].clone().requires_grad_(True)
-    opt = torch.optim.LBFGS([th], lr=1.0, max_iter=iters, history_size=50, tolerance_grad=0.0,
-                            tolerance_change=0.0, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        [th],
+        lr=1.0,
+        max_iter=iters,
+        history_size=50,
+        tolerance_grad=0.0,
+        tolerance_change=0.0,
+        line_search_fn="strong_wolfe",
+    )
 
     def closure():
         opt.zero_grad()
@@ -419,15 +441,19 @@ def _fit_features(prob: _Problem, theta, warm_start, nodes_x, nodes_y, deadline,
             return _lm_least_squares(
                 lambda t: (_apply(net, t, Xs) - Ft).reshape(-1),
                 lambda t: prob.net_jac(net, t, Xs)[1].reshape(-1, t.numel()),
-                th, iters, deadline)
+                th,
+                iters,
+                deadline,
+            )
         return _varpro_fit(net, th, Xs, Ft, deadline)
 
     if prob.sym:
         out = fit_net(phi_net, theta[:k], Xn, Fx)
     else:
         Yn, Fy = prob.t(nodes_y), target(fy if fy is not None else fx, nodes_y)
-        out = torch.cat([fit_net(phi_net, theta[:k], Xn, Fx),
-                         fit_net(prob.model.psi, theta[k:], Yn, Fy)])
+        out = torch.cat(
+            [fit_net(phi_net, theta[:k], Xn, Fx), fit_net(prob.model.psi, theta[k:], Yn, Fy)]
+        )
     return out if torch.isfinite(out).all() else theta
 
 
@@ -477,15 +503,21 @@ def fit_inner_product(
         raise ValueError("fit_inner_product needs boxes: pass a Relation or x_box=/y_box=")
     xlo, xhi = box_bounds(x_box)
     ylo, yhi = box_bounds(y_box)
-    if symmetric and not (xlo.size == ylo.size and np.allclose(xlo, ylo)
-                          and np.allclose(xhi, yhi)):
+    if symmetric and not (xlo.size == ylo.size and np.allclose(xlo, ylo) and np.allclose(xhi, yhi)):
         raise ValueError("a symmetric model needs x_box == y_box")
     if eps <= 0 or time_budget_s <= 0:
         raise ValueError("eps and time_budget_s must be positive")
     torch.manual_seed(seed)
     model = InnerProductModel.build(
-        dx=xlo.size, dy=ylo.size, width=width, depth=depth, feature_dim=feature_dim,
-        activation=activation, symmetric=symmetric, seed=seed, device=dev,
+        dx=xlo.size,
+        dy=ylo.size,
+        width=width,
+        depth=depth,
+        feature_dim=feature_dim,
+        activation=activation,
+        symmetric=symmetric,
+        seed=seed,
+        device=dev,
     )
     prob = _Problem(rel_fn, model, xlo, xhi, ylo, yhi, dev, torch.float64)
     dx, dy = xlo.size, ylo.size
@@ -494,9 +526,10 @@ def fit_inner_product(
     kx = train_k or max(3, min(48, int(round(400 ** (1.0 / dx)))))
     ky = train_k or max(3, min(48, int(round(400 ** (1.0 / dy)))))
     check_k = check_k or max(3, min(801, int(2.5e6 ** (1.0 / n_dims))))
-    max_pool = max_pool or int(max(kx ** dx, ky ** dy) * 1.6) + 8
-    pool = _Pool(prob, chebyshev_lobatto_grid(xlo, xhi, kx),
-                 chebyshev_lobatto_grid(ylo, yhi, ky), max_pool)
+    max_pool = max_pool or int(max(kx**dx, ky**dy) * 1.6) + 8
+    pool = _Pool(
+        prob, chebyshev_lobatto_grid(xlo, xhi, kx), chebyshev_lobatto_grid(ylo, yhi, ky), max_pool
+    )
     Xc = prob.t(_uniform_grid(xlo, xhi, check_k))
     Yc = Xc if symmetric else prob.t(_uniform_grid(ylo, yhi, check_k))
     Kc = prob.target_gram(Xc, Yc)
@@ -504,12 +537,19 @@ def fit_inner_product(
     theta = prob.theta()
     if isinstance(warm_start, str):
         if warm_start != "spectral":
-            raise ValueError(f"warm_start must be None, 'spectral' or (f_x, f_y), got "
-                             f"{warm_start!r}")
+            raise ValueError(
+                f"warm_start must be None, 'spectral' or (f_x, f_y), got {warm_start!r}"
+            )
         from verify.trainers.warm import spectral_features
 
-        fx, fy, _ = spectral_features(rel_fn, x_box, y_box, feature_dim, symmetric=symmetric,
-                                      n_per_axis=max(8, min(64, int(1600 ** (1 / max(dx, dy))))))
+        fx, fy, _ = spectral_features(
+            rel_fn,
+            x_box,
+            y_box,
+            feature_dim,
+            symmetric=symmetric,
+            n_per_axis=max(8, min(64, int(1600 ** (1 / max(dx, dy))))),
+        )
         warm_start = (fx, fy)
     if warm_start is not None:
         # nodes: twice the training density, capped so the LM Jacobian stays ≤ ~2.5e7 entries
@@ -519,8 +559,9 @@ def fit_inner_product(
             k_max = int((2.5e7 / (feature_dim * n_net)) ** (1.0 / d))
             return chebyshev_lobatto_grid(lo, hi, max(2, min(2 * k, k_max)))
 
-        warm = _fit_features(prob, theta, warm_start, nodes(xlo, xhi, kx, dx),
-                             nodes(ylo, yhi, ky, dy), deadline)
+        warm = _fit_features(
+            prob, theta, warm_start, nodes(xlo, xhi, kx, dx), nodes(ylo, yhi, ky, dy), deadline
+        )
         # keep the warm start only if it helps on the check grid (e.g. it can kill ReLU units)
         with torch.no_grad():
             e_warm = float((prob.gram(warm, Xc, Yc) - Kc).abs().max())
@@ -530,8 +571,11 @@ def fit_inner_product(
     n_params = theta.numel()
 
     def jac_entries() -> float:
-        n_res = pool.X.shape[0] * (pool.X.shape[0] + 1) / 2 if symmetric else \
-            pool.X.shape[0] * pool.Y.shape[0]
+        n_res = (
+            pool.X.shape[0] * (pool.X.shape[0] + 1) / 2
+            if symmetric
+            else pool.X.shape[0] * pool.Y.shape[0]
+        )
         return n_res * n_params
 
     use_lm = optimizer == "lm" or (optimizer == "auto" and jac_entries() * 1.6 <= 3e7)
@@ -576,23 +620,34 @@ def fit_inner_product(
         if sup < best["sup"]:
             best.update(sup=sup, theta=theta.clone())
         if progress is not None:
-            progress({"round": rounds, "time_s": elapsed, "p": p, "loss": loss,
-                      "sup_check": sup, "best_sup": best["sup"], "pool": int(pool.X.shape[0]),
-                      "optimizer": "lm" if use_lm else "lbfgs", "eps": eps})
+            progress(
+                {
+                    "round": rounds,
+                    "time_s": elapsed,
+                    "p": p,
+                    "loss": loss,
+                    "sup_check": sup,
+                    "best_sup": best["sup"],
+                    "pool": int(pool.X.shape[0]),
+                    "optimizer": "lm" if use_lm else "lbfgs",
+                    "eps": eps,
+                }
+            )
         if sup <= eps:
             prob.set_theta(theta)
             confirmed = _confirm(prob, model, x_box, y_box, check_k, seed)
             if confirmed.value <= eps:
                 best.update(sup=sup, theta=theta.clone())
                 status = "reached"
-                message = (f"sampled sup {confirmed.value:.3e} <= eps {eps:.1e} after "
-                           f"{rounds} rounds")
+                message = (
+                    f"sampled sup {confirmed.value:.3e} <= eps {eps:.1e} after {rounds} rounds"
+                )
                 break
             # the confirmation found a worse point: train on it too
             pool.add(prob.t(confirmed.argmax_x[None]), prob.t(confirmed.argmax_y[None]))
             confirmed = None
         if resample:  # adaptive resampling: the worst check-grid pair joins the pool
-            pool.add(Xc[i:i + 1], Yc[j:j + 1])
+            pool.add(Xc[i : i + 1], Yc[j : j + 1])
         if use_lm and optimizer == "auto" and jac_entries() > 3e7:
             use_lm, round_iters = False, 50
         if state.get("stuck") or slow_rounds >= 2:
@@ -603,8 +658,10 @@ def fit_inner_product(
                 state["mu"] = 1e-3
             elif stuck_rounds >= 8:
                 status = "stalled"
-                message = (f"no improvement of the check-grid sup in {stuck_rounds} rounds at "
-                           f"p = {p:g}; best {best['sup']:.3e} > eps {eps:.1e}")
+                message = (
+                    f"no improvement of the check-grid sup in {stuck_rounds} rounds at "
+                    f"p = {p:g}; best {best['sup']:.3e} > eps {eps:.1e}"
+                )
                 break
         if time.monotonic() > deadline:
             status = "not-reached"
@@ -638,6 +695,16 @@ def _confirm(prob: _Problem, model: InnerProductModel, x_box, y_box, check_k: in
     def err(x, y):
         return m(x, y) - prob.rel_fn(x, y)
 
-    return sampled_sup(err, x_box, y_box, grid_k=check_k + 1, n_refine=8, steps=60, seed=seed,
-                       symmetric=prob.sym, device=prob.device, dtype=prob.dtype,
-                       max_grid=4_000_000)
+    return sampled_sup(
+        err,
+        x_box,
+        y_box,
+        grid_k=check_k + 1,
+        n_refine=8,
+        steps=60,
+        seed=seed,
+        symmetric=prob.sym,
+        device=prob.device,
+        dtype=prob.dtype,
+        max_grid=4_000_000,
+    )

@@ -28,11 +28,14 @@ def gauss_legendre_box(box: Any, n_per_axis: int) -> tuple[np.ndarray, np.ndarra
     """Tensor Gauss–Legendre nodes ``(N, d)`` and weights ``(N,)`` on a box."""
     lo, hi = box_bounds(box)
     t, w = np.polynomial.legendre.leggauss(n_per_axis)
-    axes = [(lo[i] + (t + 1) * (hi[i] - lo[i]) / 2, w * (hi[i] - lo[i]) / 2)
-            for i in range(lo.size)]
+    axes = [
+        (lo[i] + (t + 1) * (hi[i] - lo[i]) / 2, w * (hi[i] - lo[i]) / 2) for i in range(lo.size)
+    ]
     nodes = np.stack([m.reshape(-1) for m in np.meshgrid(*[a[0] for a in axes], indexing="ij")], 1)
-    weights = np.prod(np.stack([m.reshape(-1) for m in
-                                np.meshgrid(*[a[1] for a in axes], indexing="ij")], 1), axis=1)
+    weights = np.prod(
+        np.stack([m.reshape(-1) for m in np.meshgrid(*[a[1] for a in axes], indexing="ij")], 1),
+        axis=1,
+    )
     return nodes, weights
 
 
