@@ -11,7 +11,8 @@ Barron-norm estimate (ours, an *estimate*, not a certified value). Barron's norm
 :math:`f(x) = \int e^{i\omega\cdot x}\, \tilde F(d\omega)` is
 :math:`C_f = \int |\omega|\, |\tilde F|(d\omega)`; a function on a box has the Barron norm of any
 extension to :math:`\mathbb R^d`, and the smallest such is what matters. We build one extension:
-sample :math:`f` on a uniform grid of the box, continue it past each face along each axis by its
+sample :math:`f` on a uniform grid of the box, subtract its mean (a constant is free: the
+output bias), continue it past each face along each axis by its
 first-order Taylor polynomial times a :math:`C^\infty` cut-off that falls from 1 to 0 over half
 the box width (so the extension is :math:`C^1` at the faces and vanishes at the far ends), treat
 the result as periodic, and sum :math:`|\omega_k|\,|c_k|` over its discrete Fourier coefficients
@@ -71,7 +72,9 @@ def barron_norm_estimate(values: np.ndarray, box: Box) -> float:
     k = round(values.size ** (1.0 / d))
     if k**d != values.size or k < 4:
         raise ValueError(f"values must be a k^d grid with k >= 4, got {values.size} for d = {d}")
-    f = values.reshape((k,) * d)
+    # a constant has Barron norm 0 (omega = 0) and costs a network only its output bias:
+    # subtract the mean so the taper does not charge for it
+    f = values.reshape((k,) * d) - float(np.mean(values))
     hs = np.asarray(box.width, dtype=float) / (k - 1)
     for ax in range(d):
         f = _extend_axis(f, float(hs[ax]), ax)

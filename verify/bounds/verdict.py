@@ -15,6 +15,7 @@ r"""Verdict on a stated neuron-count bound :math:`N(\varepsilon)` for one relati
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,12 +74,16 @@ def neurons_for_width(width: int, symmetric: bool, depth: int = 1) -> int:
     return width * depth * (1 if symmetric else 2)
 
 
-def candidate_widths(m_min: int, max_width: int, n: int = 5) -> list[int]:
-    """Widths to try, from the smallest the rank bound allows (``m_min - 1``) upwards (ours)."""
-    w0 = max(1, m_min - 1)
+def candidate_widths(m_min: int, max_width: int, n: int = 5, offset: int = 0) -> list[int]:
+    """Widths to try, from the smallest the rank bound allows (``m_min - 1``, plus ``offset``)
+    upwards (ours)."""
+    w0 = max(1, m_min - 1 + offset)
     steps = [0, 1, 2, 4, 8, 16, 32]
     out = sorted({min(w0 + s, max_width) for s in steps if w0 + s <= max(max_width, w0)})
     return out[:n]
+
+
+_SEARCH_CACHE: dict[tuple, WitnessSearch] = {}
 
 
 def search_witness(
@@ -100,7 +105,14 @@ def search_witness(
     from verify.trainers import fit_inner_product
 
     sym = relation.symmetric
+    key = (relation.name, json.dumps(relation.describe(), sort_keys=True, default=str), eps,
+           tuple(w for w in widths if neurons_for_width(w, sym) <= max_neurons), tuple(seeds),
+           time_budget_s, total_budget_s, device, warm_start)
+    if key in _SEARCH_CACHE:  # the same search for another bound on the same instance
+        cached = _SEARCH_CACHE[key]
+        return WitnessSearch(eps, max_neurons, list(cached.attempts), cached.witness)
     out = WitnessSearch(eps=eps, max_neurons=max_neurons)
+    _SEARCH_CACHE[key] = out
     t0 = time.monotonic()
     for w in widths:
         if neurons_for_width(w, sym) > max_neurons:
@@ -157,7 +169,9 @@ def judge_bound(
     sym = relation.symmetric
     cap = max(1, n_stated if sym else n_stated // 2)
     if widths is None:
+        # a witness only has to exist: try roomier widths first, then the tight ones (ours)
         widths = candidate_widths(rank_bound.m_min, min(max_width, cap))
+        widths = widths[2:] + widths[:2][::-1] if len(widths) > 2 else widths[::-1]
     search = search_witness(relation, eps, n_stated, widths, seeds=seeds,
                             time_budget_s=time_budget_s, total_budget_s=total_budget_s,
                             device=device)

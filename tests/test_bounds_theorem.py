@@ -1,0 +1,37 @@
+"""The neuron-bounds theorem module: conformance (quick profile) and its user-bound option."""
+
+import pytest
+import torch
+
+from verify import get_profile
+from verify.core.context import Context
+from verify.core.registry import get_theorem
+
+torch.set_num_threads(1)
+
+
+@pytest.mark.slow
+def test_neuron_bounds_conforms():
+    from verify.testing import assert_conforms
+
+    assert_conforms("neuron-bounds")
+
+
+def _run(instance_id: str, check: str, options: dict):
+    thm = get_theorem("neuron-bounds")
+    inst = next(i for i in thm.instances if i.id == instance_id)
+    ctx = Context(profile=get_profile("quick"), seed=0, options=options)
+    return thm.checks[check].fn(inst, ctx)
+
+
+def test_user_bound_option():
+    assert _run("user-bound", "stated-bound", {}).status == "not-applicable"
+    res = _run("user-bound", "stated-bound", {"bound": "m_min - 3"})
+    assert res.status == "refuted"  # m_min - 3 neurons: rank m_min - 2 < m_min
+    assert res.evidence["bound"]["text"] == "m_min - 3"
+
+
+def test_controls_refuted():
+    assert _run("gaussian-planted-2", "stated-bound", {}).status == "refuted"
+    assert _run("derived-constants-divided", "derived-bound", {}).status == "refuted"
+    assert _run("scaling-width-1", "scaling", {}).status == "refuted"
