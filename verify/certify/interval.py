@@ -204,13 +204,16 @@ class Interval:
     def __mul__(self, other) -> Interval:
         o = Interval.lift(other)
         with np.errstate(invalid="ignore", over="ignore"):
-            p = np.stack(
-                np.broadcast_arrays(self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
-            )
-        # 0 * inf gives nan: the exact product set is then unbounded or {0}; be conservative.
-        lo = np.where(np.isnan(p), -_INF, p).min(axis=0)
-        hi = np.where(np.isnan(p), _INF, p).max(axis=0)
-        return Interval(_down(lo), _up(hi))
+            p1, p2 = self.lo * o.lo, self.lo * o.hi
+            p3, p4 = self.hi * o.lo, self.hi * o.hi
+            lo = np.minimum(np.minimum(p1, p2), np.minimum(p3, p4))
+            hi = np.maximum(np.maximum(p1, p2), np.maximum(p3, p4))
+        # 0 * inf gives nan (propagated by minimum/maximum): the exact product set is then
+        # unbounded or {0}; be conservative.
+        if np.isnan(lo).any() or np.isnan(hi).any():
+            lo = np.where(np.isnan(lo), -_INF, lo)
+            hi = np.where(np.isnan(hi), _INF, hi)
+        return Interval._raw(_down(lo), _up(hi))
 
     __rmul__ = __mul__
 

@@ -106,12 +106,11 @@ def _poly_range(t: Interval, coeffs: tuple[float, ...], crits: tuple[float, ...]
     """Range of the polynomial sum_i coeffs[i] t^i over each interval t (ours): hull of
     rigorous values at both endpoints and at every critical point that may lie inside."""
 
-    def ev(u: Interval) -> Interval:
-        acc = Interval.point(np.zeros_like(u.lo))
-        for i, a in enumerate(coeffs):
-            if a:
-                acc = acc + Interval.const(a) * u.ipow(i) if i else acc + Interval.const(a)
-        return acc
+    def ev(u: Interval) -> Interval:  # Horner form, rigorous interval ops
+        acc = Interval.const(coeffs[-1]) * u
+        for a in coeffs[-2:0:-1]:
+            acc = (acc + Interval.const(a)) * u
+        return acc + Interval.const(coeffs[0])
 
     out = ev(Interval.point(t.lo)).hull(ev(Interval.point(t.hi)))
     for p in crits:
