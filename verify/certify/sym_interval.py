@@ -171,6 +171,9 @@ def _piecewise(e: sp.Piecewise, env: Env, cache: dict, strict: bool) -> Interval
             v = _eval(expr, env, cache, strict)
             vlo = np.broadcast_to(v.lo, shape)
             vhi = np.broadcast_to(v.hi, shape)
+            # nan (branch undefined on the box) where the branch may apply: no information
+            vlo = np.where(np.isnan(vlo), -np.inf, vlo)
+            vhi = np.where(np.isnan(vhi), np.inf, vhi)
             lo = np.where(maybe, np.fmin(lo, vlo), lo)
             hi = np.where(maybe, np.fmax(hi, vhi), hi)
         undecided_seen |= maybe & ~t
