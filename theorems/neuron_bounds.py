@@ -75,7 +75,7 @@ REL = {
 def _budgets(ctx) -> dict:
     return {
         "time_budget_s": ctx.profile.pick(5.0, 6.0, 20.0),
-        "total_budget_s": ctx.profile.pick(12.0, 40.0, 160.0),
+        "total_budget_s": ctx.profile.pick(8.0, 40.0, 160.0),
         "seeds": ctx.profile.pick((0,), (0, 1), (0, 1, 2)),
         "rank_optimise": ctx.profile.pick(False, True, True),
     }
@@ -154,8 +154,8 @@ def check_scaling(instance, ctx):
     eps_grid = ctx.profile.pick(grids["quick"], grids["standard"], grids.get("full"))
     executor = ctx.options.get("executor", ctx.profile.pick("serial", "local", "local"))
     res = scaling_sweep(
-        name, rparams, eps_grid, seeds=b["seeds"], n_widths=ctx.profile.pick(2, 4, 6),
-        max_width=ctx.profile.pick(8, 24, 48), width_offset=ctx.profile.pick(1, 0, 0),
+        name, rparams, eps_grid, seeds=b["seeds"], n_widths=ctx.profile.pick(1, 4, 6),
+        max_width=ctx.profile.pick(8, 24, 48), width_offset=ctx.profile.pick(2, 0, 0),
         time_budget_s=b["time_budget_s"],
         executor=executor, cache_dir=_cache_dir(ctx), rank_optimise=b["rank_optimise"],
         progress=False,
