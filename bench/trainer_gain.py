@@ -6,7 +6,7 @@ same time budget for every variant:
 
 - ``plain``: MSE (p = 2) + L-BFGS on a fixed training Gram, random init (the baseline);
 - ``lp``: + L^p losses of growing p (2, 4, ..., 64), still L-BFGS, fixed pool;
-- ``lm``: Levenberg–Marquardt + L^p + adaptive resampling, random init;
+- ``lm``: Levenberg–Marquardt + L^p + adaptive resampling + restarts on a stall, random init;
 - ``full``: ``lm`` + spectral warm start (regress φ onto sqrt(λ_i) e_i first).
 
 Errors are sampled sups (lower bounds, verify.certify.sampled), measured on a grid offset from
@@ -33,9 +33,13 @@ EPS = 1e-3
 NET = dict(width=32, depth=1, feature_dim=10, activation="tanh")
 BOX = ((-1.0,), (1.0,))
 VARIANTS = {
-    "plain": dict(optimizer="lbfgs", p_schedule=(2,), resample=False, warm_start=None),
+    "plain": dict(optimizer="lbfgs", p_schedule=(2,), resample=False, warm_start=None, restarts=0),
     "lp": dict(
-        optimizer="lbfgs", p_schedule=(2, 4, 8, 16, 32, 64), resample=False, warm_start=None
+        optimizer="lbfgs",
+        p_schedule=(2, 4, 8, 16, 32, 64),
+        resample=False,
+        warm_start=None,
+        restarts=0,
     ),
     "lm": dict(optimizer="lm", resample=True, warm_start=None),
     "full": dict(optimizer="lm", resample=True, warm_start="spectral"),

@@ -144,13 +144,14 @@ def test_too_small_model_does_not_reach():
         depth=1,
         feature_dim=1,
         eps=1e-6,
-        time_budget_s=8,
+        time_budget_s=30,
         seed=0,
+        restarts=1,
     )
-    assert res.status in ("stalled", "not-reached")
+    # stalls quickly (~1 s), restarts once from fresh weights, stalls again
+    assert res.status == "stalled" and "(1 restarts)" in res.message
     # one PSD rank-1 feature cannot fit this Gaussian to 1e-2 (EY: rank-1 residual is large)
     assert res.sampled_sup.value > 1e-2 and math.isfinite(res.sampled_sup.value)
-    assert res.message
 
 
 def test_relation_object_and_lbfgs_path(tmp_path):

@@ -480,6 +480,7 @@ def fit_inner_product(
     max_pool: int | None = None,
     round_iters: int | None = None,
     resample: bool = True,
+    restarts: int = 3,
 ) -> FitResult:
     """Train ``<φ(x), ψ(y)>`` (``ψ = φ`` if ``symmetric``) until the sampled sup error ≤ ``eps``.
 
@@ -491,7 +492,9 @@ def fit_inner_product(
     ``optimizer``: "lm",
     "lbfgs" or "auto" (LM while the Jacobian has ≤ 3e7 entries). ``p_schedule``: the ``L^p``
     losses in turn (``(2,)`` is plain MSE); ``resample=False`` keeps the training pool fixed.
-    Returns the best model seen (by the check-grid error).
+    ``restarts``: on a stall with > 25 % of the budget left, start again from fresh weights
+    (seed ``seed + 7919 k``, warm start re-applied) at most this many times.
+    Returns the best model seen over all starts (by the check-grid error).
     """
     t0 = time.monotonic()
     deadline = t0 + float(time_budget_s)
@@ -551,23 +554,27 @@ def fit_inner_product(
             n_per_axis=max(8, min(64, int(1600 ** (1 / max(dx, dy))))),
         )
         warm_start = (fx, fy)
-    if warm_start is not None:
-        # nodes: twice the training density, capped so the LM Jacobian stays ≤ ~2.5e7 entries
-        n_net = prob.n_phi if symmetric else max(prob.n_phi, theta.numel() - prob.n_phi)
+    n_net = prob.n_phi if symmetric else max(prob.n_phi, theta.numel() - prob.n_phi)
 
-        def nodes(lo, hi, k, d):
-            k_max = int((2.5e7 / (feature_dim * n_net)) ** (1.0 / d))
-            return chebyshev_lobatto_grid(lo, hi, max(2, min(2 * k, k_max)))
+    def nodes(lo, hi, k, d):
+        # twice the training density, capped so the LM Jacobian stays ≤ ~2.5e7 entries
+        k_max = int((2.5e7 / (feature_dim * n_net)) ** (1.0 / d))
+        return chebyshev_lobatto_grid(lo, hi, max(2, min(2 * k, k_max)))
 
+    def initial(theta0: torch.Tensor) -> torch.Tensor:
+        """``theta0``, or its warm start when that helps on the check grid (it can, e.g.,
+        kill ReLU units)."""
+        if warm_start is None:
+            return theta0
         warm = _fit_features(
-            prob, theta, warm_start, nodes(xlo, xhi, kx, dx), nodes(ylo, yhi, ky, dy), deadline
+            prob, theta0, warm_start, nodes(xlo, xhi, kx, dx), nodes(ylo, yhi, ky, dy), deadline
         )
-        # keep the warm start only if it helps on the check grid (e.g. it can kill ReLU units)
         with torch.no_grad():
             e_warm = float((prob.gram(warm, Xc, Yc) - Kc).abs().max())
-            e_init = float((prob.gram(theta, Xc, Yc) - Kc).abs().max())
-        if math.isfinite(e_warm) and e_warm <= e_init:
-            theta = warm
+            e_init = float((prob.gram(theta0, Xc, Yc) - Kc).abs().max())
+        return warm if math.isfinite(e_warm) and e_warm <= e_init else theta0
+
+    theta = initial(theta)
     n_params = theta.numel()
 
     def jac_entries() -> float:
@@ -587,7 +594,8 @@ def fit_inner_product(
     best = {"sup": math.inf, "theta": theta.clone(), "check": None}
     state: dict = {}
     status, message, confirmed = "not-reached", "", None
-    p_idx, slow_rounds, stuck_rounds, rounds = 0, 0, 0, 0
+    p_idx, slow_rounds, stuck_rounds, rounds, n_restarts = 0, 0, 0, 0, 0
+    start_best = math.inf
     prev_loss = math.inf
 
     def check(th) -> tuple[float, int, int]:
@@ -614,8 +622,9 @@ def fit_inner_product(
         # by < 1 %; the fit is "stalled" after 8 rounds at the last p that lower the best
         # check-grid sup by < 0.1 %
         loss_slow = not loss < prev_loss * 0.99
-        slow_rounds = 0 if (sup < best["sup"] * 0.99 or not loss_slow) else slow_rounds + 1
-        stuck_rounds = 0 if sup < best["sup"] * 0.999 else stuck_rounds + 1
+        slow_rounds = 0 if (sup < start_best * 0.99 or not loss_slow) else slow_rounds + 1
+        stuck_rounds = 0 if sup < start_best * 0.999 else stuck_rounds + 1
+        start_best = min(start_best, sup)  # counters are per start, the kept model is global
         prev_loss = loss
         if sup < best["sup"]:
             best.update(sup=sup, theta=theta.clone())
@@ -656,11 +665,32 @@ def fit_inner_product(
                 slow_rounds = stuck_rounds = 0
                 prev_loss = math.inf
                 state["mu"] = 1e-3
+            elif (
+                stuck_rounds >= 8
+                and n_restarts < restarts
+                and (deadline - time.monotonic() > 0.25 * time_budget_s)
+            ):
+                # multi-start: fresh weights (seed + k), same pool; the best model is kept
+                n_restarts += 1
+                fresh = InnerProductModel.build(
+                    dx=dx,
+                    dy=dy,
+                    width=width,
+                    depth=depth,
+                    feature_dim=feature_dim,
+                    activation=activation,
+                    symmetric=symmetric,
+                    seed=seed + 7919 * n_restarts,
+                    device=dev,
+                )
+                theta = initial(torch.cat([q.detach().reshape(-1) for q in fresh.parameters()]))
+                p_idx, slow_rounds, stuck_rounds, prev_loss, state = 0, 0, 0, math.inf, {}
+                start_best = math.inf
             elif stuck_rounds >= 8:
                 status = "stalled"
                 message = (
                     f"no improvement of the check-grid sup in {stuck_rounds} rounds at "
-                    f"p = {p:g}; best {best['sup']:.3e} > eps {eps:.1e}"
+                    f"p = {p:g} ({n_restarts} restarts); best {best['sup']:.3e} > eps {eps:.1e}"
                 )
                 break
         if time.monotonic() > deadline:
