@@ -59,14 +59,15 @@ def test_run_writes_three_report_files_and_show_reads_them(tmp_path):
 
 
 def test_same_seed_same_evidence(tmp_path):
+    """Two runs with one seed give identical evidence (in-process: the CLI path is tested above)."""
+    from verify import get_theorem
+    from verify.core.session import run_theorems
+
     out = []
     for sub in ("a", "b"):
-        proc = run_cli("run", "debreu-utility", "--profile", "quick", "--seed", "5",
-                       "--out", str(tmp_path / sub), "--no-progress")
-        assert proc.returncode == 0
-        (d,) = [p for p in (tmp_path / sub).iterdir() if not p.name.startswith(".")]
-        data = json.loads((d / "report.json").read_text())
-        out.append([(r["case"], r["evidence"]) for t in data["theorems"] for r in t["results"]])
+        outcomes, _ = run_theorems([get_theorem("debreu-utility")], profile="quick", seed=5,
+                                   report_dir=tmp_path / sub)
+        out.append([(o.case_id, json.dumps(o.result.evidence, default=str)) for o in outcomes])
     assert out[0] == out[1]
 
 

@@ -11,7 +11,7 @@ from conftest import ROOT
 
 def _pytest(*args, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0", *args],
         cwd=cwd, capture_output=True, text=True, timeout=300,
     )
 

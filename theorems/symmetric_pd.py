@@ -201,7 +201,7 @@ THEOREM.instance(
 THEOREM.instance(
     "gaussian-2d",
     relation=L.gaussian(0.5, Box.cube(-1, 1, 2)), eps=1e-2,
-    budget=Budget(width=128, depth=1, feature_dim=40, time_budget_s=420, certify_budget_s=420),
+    budget=Budget(width=128, depth=1, feature_dim=30, time_budget_s=300, certify_budget_s=540),
     expect={**dict.fromkeys(ALL_STRUCTURAL, "confirmed"), "witness": "confirmed"},
     profiles=("standard", "full"),
     description="Gaussian ℓ = 0.5 on [−1,1]²: ε = 1e-2 with ≤ 128 hidden neurons",
@@ -209,7 +209,7 @@ THEOREM.instance(
 THEOREM.instance(
     "laplace-1d",
     relation=L.laplace(1.0, Box.cube(-1, 1, 1)), eps=5e-2, quick_eps=1e-1,
-    budget=Budget(width=32, depth=1, feature_dim=8, time_budget_s=60, certify_budget_s=60),
+    budget=Budget(width=32, depth=1, feature_dim=16, time_budget_s=60, certify_budget_s=60),
     quick_budget={"time_budget_s": 15},
     profile=sympy.exp(-sympy.Abs(TAU)), tau=TAU,
     expect={**dict.fromkeys(ALL_STRUCTURAL, "confirmed"), "bochner": "confirmed",

@@ -11,6 +11,7 @@ the same report files as ``relverify run``.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "relverify_control: a negative control (planted claim)")
     config.addinivalue_line("markers", "slow: long test, deselected by default")
     report = config.getoption("relverify_report")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # each xdist worker gets one core's worth: torch would otherwise oversubscribe the CPU
+        import torch
+
+        torch.set_num_threads(1)
+    if report and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError(
+            "--relverify-report needs all checks in one process: add -n 0 (pytest-xdist)")
     config.stash[_STATE] = {
         "outcomes": [],
         "report": Path(report) if report else None,
