@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from verify import CheckKind, Figure, Hypothesis, Result, Source, Theorem, register
+from verify import CheckKind, Hypothesis, Result, Source, Theorem, register
 from verify.checks.approximation import Budget, check_approximation
+from verify.checks.expansion import check_rank_lower_bound, check_truncation_rank
 from verify.checks.positive_definite import check_positive_definite
 from verify.checks.symmetry import check_symmetry
 from verify.core.status import Status
@@ -113,55 +114,18 @@ def symmetric_hypotheses(instance, ctx):
 @THEOREM.check("schmidt-rank", CheckKind.NUMERIC,
                "Schmidt expansion Σ σ_i u_i(x) v_i(y): smallest rank reaching ε on a dense grid")
 def schmidt_rank(instance, ctx):
-    from verify.reports.figures import lines_png
-    from verify.spectra import schmidt, truncation_rank
+    from verify.spectra import schmidt
 
-    rel, eps = instance["relation"], _eps(instance, ctx)
-    spectrum = schmidt(rel, k=40)
-    r_star, errors = truncation_rank(rel, spectrum, eps)
-    sigma = np.abs(spectrum.singular_values)
-    claimed = instance.params.get("claimed_rank")
-    evidence = {"eps": eps, "r_star": r_star, "singular_values": sigma[:20],
-                "errors_by_rank": errors[:20], "claimed_rank": claimed}
-    fig = Figure("singular-values", lines_png(
-        {"σ_i (quadrature SVD)": (np.arange(1, len(sigma) + 1), np.maximum(sigma, 1e-300)),
-         "sup error of rank-m truncation (sampled)": (np.arange(len(errors)), errors)},
-        xlabel="i / rank m", ylabel="value", logy=True, hlines={f"ε = {eps:g}": eps},
-        title=f"{rel.name}: Schmidt spectrum"), "singular values and truncation error")
-    if claimed is not None and (r_star is None or claimed < r_star):
-        result = Result.refuted(
-            f"the rank-{claimed} Schmidt truncation errs by {errors[claimed]:.3e} > ε = {eps:g} "
-            f"(r*(ε) = {r_star})", "a grid point where the truncated expansion errs by more "
-            "than ε", **evidence)
-    elif r_star is None:
-        result = Result.inconclusive(f"no rank up to {len(errors) - 1} reaches ε = {eps:g}",
-                                     "sampled", **evidence)
-    else:
-        result = Result.confirmed(
-            f"r*({eps:g}) = {r_star}: the rank-{r_star} Schmidt truncation reaches sampled sup "
-            f"{errors[r_star]:.3e}", "sampled sup of the truncated expansion on a dense grid",
-            **evidence)
-    result.figures.append(fig)
-    return result
+    spectrum = schmidt(instance["relation"], k=40)
+    return check_truncation_rank(instance["relation"], spectrum, spectrum.singular_values,
+                                 _eps(instance, ctx), instance.params.get("claimed_rank"), "σ")
 
 
 @THEOREM.check("rank-lower-bound", CheckKind.NUMERIC,
                "Eckart–Young–Mirsky: the smallest feature rank any model needs for ε")
 def rank_lower_bound(instance, ctx):
-    from verify.spectra import min_rank_for
-
-    rel, eps = instance["relation"], _eps(instance, ctx)
-    bound = min_rank_for(rel, eps, seed=ctx.seed, optimise=ctx.profile.name != "quick")
-    claimed = instance.params.get("claimed_features")
-    evidence = {"eps": eps, "m_min": bound.m_min, "points": bound.to_dict()}
-    if claimed is not None and claimed < bound.m_min:
-        return Result.refuted(
-            f"{claimed} features cannot reach ε = {eps:g}: every rank-{claimed} matrix errs by ≥ "
-            f"{bound.bound_for(claimed):.4g} on {bound.n}×{bound.n_prime} points",
-            "rigorous lower bound (Eckart–Young–Mirsky), floating-point margin included",
-            claimed_features=claimed, **evidence)
-    return Result.confirmed(f"every model needs feature rank ≥ {bound.m_min} for ε = {eps:g}",
-                            "rigorous lower bound (Eckart–Young–Mirsky)", **evidence)
+    return check_rank_lower_bound(instance["relation"], _eps(instance, ctx),
+                                  instance.params.get("claimed_features"), ctx)
 
 
 @THEOREM.check("witness", CheckKind.TRAINING,

@@ -25,10 +25,11 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from verify import CheckKind, Figure, Hypothesis, Result, Source, Theorem, register
+from verify import CheckKind, Hypothesis, Result, Source, Theorem, register
 from verify.checks.approximation import Budget, check_approximation
 from verify.checks.bochner import check_bochner
 from verify.checks.converse import check_converse
+from verify.checks.expansion import check_rank_lower_bound, check_truncation_rank
 from verify.checks.positive_definite import check_positive_definite
 from verify.checks.symmetry import check_symmetry
 from verify.relations import Box, Relation
@@ -109,59 +110,19 @@ def closed_form_spectrum(instance, ctx):
 
 @THEOREM.check("truncation-rank", CheckKind.NUMERIC,
                "r*(ε): smallest rank whose truncated Mercer expansion reaches ε on a dense grid")
-def truncation_rank_check(instance, ctx):
-    from verify.reports.figures import lines_png
-    from verify.spectra import mercer, truncation_rank
+def truncation_rank(instance, ctx):
+    from verify.spectra import mercer
 
-    rel, eps = instance["relation"], _eps(instance, ctx)
-    spectrum = mercer(rel, k=40)
-    r_star, errors = truncation_rank(rel, spectrum, eps)
-    lam = np.abs(spectrum.eigenvalues)
-    fig = Figure("eigenvalue-decay", lines_png(
-        {"|λ_i| (Nyström)": (np.arange(1, len(lam) + 1), lam),
-         "sup error of rank-m truncation (sampled)": (np.arange(len(errors)), errors)},
-        xlabel="i / rank m", ylabel="value", logy=True, hlines={f"ε = {eps:g}": eps},
-        title=f"{rel.name}: eigenvalue decay"), "eigenvalues and truncation error by rank")
-    claimed = instance.params.get("claimed_rank")
-    evidence = {"eps": eps, "r_star": r_star, "errors_by_rank": errors[:20],
-                "eigenvalues": spectrum.eigenvalues[:20], "claimed_rank": claimed}
-    if claimed is not None and (r_star is None or claimed < r_star):
-        result = Result.refuted(
-            f"the rank-{claimed} truncation has sampled sup error {errors[claimed]:.3e} > ε = "
-            f"{eps:g} (r*(ε) = {r_star})",
-            "a grid point where the truncated Nyström expansion errs by more than ε", **evidence)
-    elif r_star is None:
-        result = Result.inconclusive(f"no rank up to {len(errors) - 1} reaches ε = {eps:g}",
-                                     "sampled", **evidence)
-    else:
-        result = Result.confirmed(
-            f"r*({eps:g}) = {r_star}: the rank-{r_star} truncated Mercer expansion reaches sampled "
-            f"sup error {errors[r_star]:.3e}",
-            "sampled sup of the truncated Nyström expansion on a dense grid", **evidence)
-    result.figures.append(fig)
-    return result
+    spectrum = mercer(instance["relation"], k=40)
+    return check_truncation_rank(instance["relation"], spectrum, spectrum.eigenvalues,
+                                 _eps(instance, ctx), instance.params.get("claimed_rank"), "λ")
 
 
 @THEOREM.check("rank-lower-bound", CheckKind.NUMERIC,
                "Eckart–Young–Mirsky: the smallest feature rank m any model needs for ε")
 def rank_lower_bound(instance, ctx):
-    from verify.spectra import min_rank_for
-
-    rel, eps = instance["relation"], _eps(instance, ctx)
-    bound = min_rank_for(rel, eps, seed=ctx.seed, optimise=ctx.profile.name != "quick")
-    claimed = instance.params.get("claimed_features")
-    evidence = {"eps": eps, "m_min": bound.m_min, "points": bound.to_dict(),
-                "claimed_features": claimed}
-    if claimed is not None and claimed < bound.m_min:
-        return Result.refuted(
-            f"{claimed} features cannot reach ε = {eps:g}: any rank-{claimed} model errs by ≥ "
-            f"{bound.bound_for(claimed):.4g} on {bound.n} points (m_min = {bound.m_min})",
-            "rigorous lower bound (Eckart–Young–Mirsky), floating-point margin included",
-            bound_at_claim=bound.bound_for(claimed), **evidence)
-    return Result.confirmed(
-        f"every model needs feature rank ≥ {bound.m_min} for ε = {eps:g}"
-        + (f"; the claim of {claimed} features is consistent with it" if claimed else ""),
-        "rigorous lower bound (Eckart–Young–Mirsky) on the best point set found", **evidence)
+    return check_rank_lower_bound(instance["relation"], _eps(instance, ctx),
+                                  instance.params.get("claimed_features"), ctx)
 
 
 @THEOREM.check("converse", CheckKind.PROPERTY,
