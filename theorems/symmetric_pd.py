@@ -162,7 +162,7 @@ THEOREM.instance(
 THEOREM.instance(
     "gaussian-2d",
     relation=L.gaussian(0.5, Box.cube(-1, 1, 2)), eps=1e-2,
-    budget=Budget(width=128, depth=1, feature_dim=30, time_budget_s=300, certify_budget_s=540),
+    budget=Budget(width=128, depth=1, feature_dim=30, time_budget_s=300, certify_budget_s=120),
     expect={**dict.fromkeys(ALL_STRUCTURAL, "confirmed"), "witness": "confirmed"},
     profiles=("standard", "full"),
     description="Gaussian ℓ = 0.5 on [−1,1]²: ε = 1e-2 with ≤ 128 hidden neurons",
