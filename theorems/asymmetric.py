@@ -153,7 +153,7 @@ THEOREM.instance(
 THEOREM.instance(
     "tanh-difference",
     relation=L.tanh_difference(5.0), eps=1e-3, quick_eps=1e-2,
-    budget=Budget(width=32, depth=1, feature_dim=14, time_budget_s=90, certify_budget_s=120),
+    budget=Budget(width=32, depth=1, feature_dim=14, time_budget_s=150, certify_budget_s=120),
     quick_budget={"time_budget_s": 15},
     expect={"continuity": "confirmed", "symmetric-theorem-hypotheses": "not-applicable",
             "schmidt-rank": "confirmed", "witness": "confirmed"},
