@@ -89,7 +89,7 @@ def acceptance(rows: list[dict], timing: dict | None) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------------------- rendering
-def _fmt(x: float | None, spec: str = ".3g") -> str:
+def _fmt(x: float | None, spec: str = ".4g") -> str:
     return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
 
 
