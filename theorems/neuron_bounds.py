@@ -103,6 +103,7 @@ def check_stated(instance, ctx):
         relation_from(name, rparams), eps, n, q.rank_bound, label=f"N(eps) = {statement.text}",
         seeds=b["seeds"], time_budget_s=b["time_budget_s"], total_budget_s=b["total_budget_s"],
         device=ctx.device, extra={"bound": statement.to_dict(), "quantities": q.to_dict()},
+        certify_budget_s=60.0 if ctx.profile.certify else None,
     )
 
 
@@ -124,6 +125,7 @@ def check_derived(instance, ctx):
         relation_from(name, rparams), eps, db.neurons, q.rank_bound, label=label,
         seeds=b["seeds"], time_budget_s=b["time_budget_s"], total_budget_s=b["total_budget_s"],
         device=ctx.device, extra={"derived": db.to_dict(), "quantities": q.to_dict()},
+        certify_budget_s=60.0 if ctx.profile.certify else None,
     )
 
 

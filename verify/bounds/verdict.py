@@ -52,6 +52,7 @@ class WitnessSearch:
     max_neurons: int
     attempts: list[FitAttempt] = field(default_factory=list)
     witness: FitAttempt | None = None
+    model: Any = None  # the witness network (kept for certification, not serialised)
 
     @property
     def best(self) -> FitAttempt | None:
@@ -110,7 +111,8 @@ def search_witness(
            time_budget_s, total_budget_s, device, warm_start)
     if key in _SEARCH_CACHE:  # the same search for another bound on the same instance
         cached = _SEARCH_CACHE[key]
-        return WitnessSearch(eps, max_neurons, list(cached.attempts), cached.witness)
+        return WitnessSearch(eps, max_neurons, list(cached.attempts), cached.witness,
+                             cached.model)
     out = WitnessSearch(eps=eps, max_neurons=max_neurons)
     _SEARCH_CACHE[key] = out
     t0 = time.monotonic()
@@ -131,7 +133,7 @@ def search_witness(
                              round(fr.time_s, 3))
             out.attempts.append(att)
             if fr.status == "reached" and sup is not None and sup <= eps:
-                out.witness = att
+                out.witness, out.model = att, fr.model
                 return out
     return out
 
@@ -150,6 +152,7 @@ def judge_bound(
     total_budget_s: float = 30.0,
     device: str = "cpu",
     extra: dict[str, Any] | None = None,
+    certify_budget_s: float | None = None,
 ) -> Result:
     """``refuted`` / ``confirmed`` / ``inconclusive`` for "``n_stated`` neurons reach ``eps``"."""
     extra = dict(extra or {})
@@ -177,6 +180,9 @@ def judge_bound(
                             device=device)
     evidence = dict(n_stated=n_stated, eps=eps, m_min=rank_bound.m_min, rank_bound=rb,
                     search=search.to_dict(), **extra)
+    if search.witness is not None and certify_budget_s is not None:
+        return _certified_witness(relation, eps, n_stated, label, search, certify_budget_s,
+                                  evidence)
     if search.witness is not None:
         w = search.witness
         return Result.confirmed(
@@ -195,6 +201,33 @@ def judge_bound(
         "rank lower bound (rigorous) + unsuccessful training (no evidence either way)",
         best=None if best is None else best.to_dict(), **evidence,
     )
+
+
+def _certified_witness(relation, eps, n_stated, label, search, budget_s, evidence) -> Result:
+    """Standard/full profiles: a witness confirms only with a certificate over the whole box."""
+    from verify.certify import certify_sup
+
+    w, model = search.witness, search.model
+    psi = None if model.symmetric else model.psi.layers()
+    try:
+        cert = certify_sup(relation, model.phi.layers(), psi, model.phi.config.activation,
+                           eps=eps, time_budget_s=budget_s, symmetric=model.symmetric)
+        evidence["certificate"] = cert.to_dict()
+    except ValueError as exc:
+        cert = None
+        evidence["certificate"] = {"status": "not-attempted", "reason": str(exc)}
+    if cert is not None and cert.status == "certified":
+        return Result.confirmed(
+            f"{label} N = {n_stated}: a network with {w.neurons} <= {n_stated} hidden neurons "
+            f"(width {w.width}) has certified sup error <= {cert.upper:.3e} <= eps = {eps:g} "
+            f"(B&B, {cert.leaves} leaves, {cert.time_s:.1f} s)",
+            f"certified bound over the whole domain: {cert.method}", witness=w.to_dict(),
+            **evidence)
+    return Result.inconclusive(
+        f"{label} N = {n_stated}: a network with {w.neurons} hidden neurons reaches sampled sup "
+        f"{w.sampled_sup:.3e} <= eps = {eps:g}, but the certifier did not decide "
+        f"({evidence['certificate'].get('status')}); not confirmed without a certificate",
+        "sampled sup only (not certified)", witness=w.to_dict(), **evidence)
 
 
 __all__ = [
