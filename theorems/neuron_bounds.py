@@ -186,9 +186,9 @@ def check_scaling(instance, ctx):
     out.figures.append(Figure(f"scaling-{name}.png", scaling_figure([res]),
                               f"{name}: smallest width reaching eps (sampled), rank lower bound "
                               "m_min - 1, derived bound (ours)"))
-    path = ctx.artifact_path(f"scaling-{name}.json")
+    path = ctx.write_artifact(f"scaling-{name}.json",
+                              lambda tmp: tmp.write_text(json.dumps(res.to_dict(), indent=1)))
     if path is not None:
-        path.write_text(json.dumps(res.to_dict(), indent=1))
         out.artifacts[f"scaling-{name}.json"] = str(path)
     return out
 

@@ -92,9 +92,8 @@ def check_approximation(relation, *, eps: float, budget: Budget, symmetric: bool
         "budget": budget.__dict__, "history_tail": fit.history[-5:],
     }
     artifacts = {}
-    path = ctx.artifact_path("witness.json")
+    path = ctx.write_artifact("witness.json", fit.model.save)
     if path is not None:
-        fit.model.save(path)
         artifacts["witness"] = str(path)
     if fit.status == "diverged":
         return Result.error(f"training diverged: {fit.message}", **evidence)

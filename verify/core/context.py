@@ -68,6 +68,34 @@ class Context:
         self.artifact_dir.mkdir(parents=True, exist_ok=True)
         return self.artifact_dir / name
 
+    def write_artifact(self, name: str, write: Callable[[Path], object]) -> Path | None:
+        """Write an artifact atomically: ``write(tmp_path)`` then rename into place.
+
+        The temporary file lives in the hidden ``.relverify-tmp`` folder beside the report
+        directory (same filesystem), so a killed run never leaves a partial artifact.
+        """
+        path = self.artifact_path(name)
+        if path is None:
+            return None
+        import os
+        import tempfile
+
+        from verify.reports.atomic import TMP_DIR_NAME
+
+        report_dir = self.artifact_dir.parent
+        for parent in self.artifact_dir.parents:  # the folder that holds "artifacts/"
+            if parent.name == "artifacts":
+                report_dir = parent.parent
+                break
+        tmp_root = report_dir.parent / TMP_DIR_NAME
+        tmp_root.mkdir(parents=True, exist_ok=True)
+        tmp_dir = Path(tempfile.mkdtemp(dir=tmp_root))
+        tmp = tmp_dir / name
+        write(tmp)
+        os.replace(tmp, path)
+        tmp_dir.rmdir()
+        return path
+
     def scaled_time(self, seconds: float) -> float:
         return seconds * self.profile.time_scale
 
