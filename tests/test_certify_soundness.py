@@ -342,6 +342,11 @@ def test_second_order_form_only_when_c2():
 
     phi = _random_mlp(np.random.default_rng(0), 1, 3, 1, 2)
     assert ErrorEnclosure(RELS["gauss"][0], [X0], [Y0], phi, None, "tanh").hess_r is not None
-    assert ErrorEnclosure(RELS["gauss"][0], [X0], [Y0], phi, None, "relu").hess_r is None
+    # ReLU: compiled, but used only on boxes where no unit crosses 0 (per-box mask, see
+    # tests/test_certify_relu_taylor.py)
+    assert ErrorEnclosure(RELS["gauss"][0], [X0], [Y0], phi, None, "relu").hess_r is not None
+    assert (
+        ErrorEnclosure(RELS["gauss"][0], [X0], [Y0], phi, None, "relu", "mean-value").hess_r is None
+    )
     assert ErrorEnclosure(sp.Abs(X0 - Y0), [X0], [Y0], phi, None, "tanh").hess_r is None
     assert ErrorEnclosure(sp.Max(X0, Y0), [X0], [Y0], phi, None, "tanh").hess_r is None

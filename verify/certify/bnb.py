@@ -233,8 +233,8 @@ def branch_and_bound(
 
 
 _FORMS = {
-    "auto": "mean-value and (where r, activation are C^2) second-order Taylor interval enclosures "
-    "intersected with naive bounds",
+    "auto": "mean-value and (where r, activation are C^2, or for ReLU on boxes where no unit "
+    "crosses 0) second-order Taylor interval enclosures intersected with naive bounds",
     "mean-value": "mean-value interval enclosures intersected with naive bounds",
     "naive": "naive interval enclosures (r and <phi,psi> separately)",
 }
@@ -295,7 +295,8 @@ def certify_sup(
     X = Y, and r(x,y) = r(y,x) proven by sympy) restricts the search to x_0 ≤ y_0, which
     covers everything because e(x, y) = e(y, x).  ``rel_gap`` (tightness mode) keeps
     refining until upper ≤ min(eps, (1 + rel_gap)·lower).  ``form="auto"`` intersects the
-    mean-value form with the second-order Taylor form when r and the activation are C²;
+    mean-value form with the second-order Taylor form when r and the activation are C² (for
+    ReLU, on the boxes where no pre-activation crosses 0, where the network is affine);
     ``"mean-value"`` uses first order only; ``"naive"`` drops both (separate enclosures of r
     and ⟨φ, ψ⟩; for comparison only)."""
     expr = getattr(relation, "expr", None)

@@ -92,9 +92,10 @@ class ErrorEnclosure:
             else [(np.asarray(W, float), np.asarray(b, float)) for W, b in psi_layers]
         )
         self.activation = activation
-        # second-order Taylor form needs C^2 (no ReLU, r's Hessian supported)
+        # second-order Taylor form needs C^2 (r's Hessian supported); for ReLU it is used
+        # only on boxes where the network is affine (see enclose_mlp's ``smooth`` mask)
         self.hess_r = None
-        if form == "auto" and activation != "relu":
+        if form == "auto":
             try:
                 self.hess_r = compile_hessian(expr, syms)
             except UnsupportedNode:
@@ -138,7 +139,12 @@ class ErrorEnclosure:
             return BoxEval(naive, naive, c, e_c, grad)
         enc = mv.intersect(naive)
         if so:
-            enc = enc.intersect(self._taylor2(Z, C, dZ, e_c, ex, ey))
+            t2 = self._taylor2(Z, C, dZ, e_c, ex, ey)
+            ok = ex.smooth & ey.smooth  # C^2 on the box (all True unless ReLU)
+            if not ok.all():
+                # Taylor form invalid there: replace by the whole line before intersecting
+                t2 = Interval(np.where(ok, t2.lo, -np.inf), np.where(ok, t2.hi, np.inf))
+            enc = enc.intersect(t2)
         return BoxEval(enc, naive, c, e_c, grad)
 
     def _taylor2(self, Z, C, dZ, e_c, ex, ey) -> Interval:

@@ -173,6 +173,11 @@ class MLPEnclosure:
     centre_value: Interval
     hess: Interval | None = None  # (B, out, in, in) over the box, when requested
     centre_jac: Interval | None = None  # (B, out, in) at the centre, when requested
+    # (B,) bool, with ``hess``: True where the network is C^2 on the box and ``hess`` is a
+    # valid enclosure; for ReLU only where every pre-activation interval excludes 0
+    # strictly (then the network is affine there and ``hess`` is 0); elsewhere ``hess``
+    # is [-inf, inf] and must not be used.  All True for the smooth activations.
+    smooth: np.ndarray | None = None
 
 
 def box_centre(X: Interval) -> np.ndarray:
@@ -191,7 +196,13 @@ def enclose_mlp(
     """Value and Jacobian enclosures by forward-mode interval differentiation with
     mean-value tightening of every pre-activation (see module docstring).  With
     ``second_order`` also the Hessian over the box (forward mode:
-    H' = σ''(Z) J⊗J + σ'(Z) H) and the Jacobian at the centre."""
+    H' = σ''(Z) J⊗J + σ'(Z) H) and the Jacobian at the centre.
+
+    ReLU with ``second_order`` (ours): on a box where every pre-activation enclosure lies
+    strictly on one side of 0 (lo > 0 or hi < 0; touching 0 counts as crossing), every
+    unit keeps its sign on a neighbourhood of the box, so the network is affine there and
+    its Hessian is exactly 0.  Those boxes get ``hess`` = 0 and ``smooth`` True; all
+    others get ``hess`` = [-inf, inf] and ``smooth`` False."""
     _check(activation)
     c = box_centre(X) if centre is None else centre
     C = Interval.point(c)
@@ -203,6 +214,8 @@ def enclose_mlp(
     J = eye  # d(input)/dx over the box
     Jc = eye  # ... at the centre
     H = Interval.point(np.zeros((B, d, d, d))) if second_order else None
+    relu2 = second_order and activation == "relu"
+    smooth = np.ones(B, dtype=bool)
     n = len(layers)
     for i, (W, b) in enumerate(layers):
         W = np.asarray(W, dtype=np.float64)
@@ -210,17 +223,25 @@ def enclose_mlp(
         Jz = _matmul_left(W, J)
         Jzc = _matmul_left(W, Jc) if second_order else None
         Hz = None
-        if second_order:
+        if second_order and not relu2:
             hn = H.lo.shape[1]
             Hf = Interval(H.lo.reshape(B, hn, d * d), H.hi.reshape(B, hn, d * d))
             Hz = _matmul_left(W, Hf)
             Hz = Interval(Hz.lo.reshape(B, -1, d, d), Hz.hi.reshape(B, -1, d, d))
         z_box = matvec(W, h_box, b).intersect(z_c + jac_times(Jz, dX))
         if i == n - 1:
-            return MLPEnclosure(z_box, Jz, c, z_c, Hz, Jzc)
+            if relu2:
+                # affine where smooth: Hessian exactly 0; unusable elsewhere
+                sm = np.broadcast_to(smooth[:, None, None, None], (B, W.shape[0], d, d))
+                Hz = Interval(np.where(sm, 0.0, -np.inf), np.where(sm, 0.0, np.inf))
+            return MLPEnclosure(z_box, Jz, c, z_c, Hz, Jzc, smooth if second_order else None)
         dsig = act_prime_interval(z_box, activation)  # (B, h)
         J = Jz * _col(dsig, 1)
-        if second_order:
+        if relu2:
+            Jc = Jzc * _col(act_prime_interval(z_c, activation), 1)
+            # strict: NaN or an endpoint equal to 0 counts as crossing
+            smooth &= ((z_box.lo > 0.0) | (z_box.hi < 0.0)).all(axis=-1)
+        elif second_order:
             Jc = Jzc * _col(act_prime_interval(z_c, activation), 1)
             d2 = act_second_interval(z_box, activation)
             H = _col(d2, 2) * _outer(Jz) + _col(dsig, 2) * Hz
