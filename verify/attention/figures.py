@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,8 @@ import numpy as np
 from verify.attention.margin import alpha_lower_bound
 from verify.attention.retrieval import evaluate_retrieval, sample_margin_draws
 from verify.relations import Relation
+from verify.reports.figures import _plt
+from verify.reports.figures import fig_to_png as _png
 
 __all__ = [
     "accuracy_vs_margin_data",
@@ -24,22 +25,6 @@ __all__ = [
     "alpha_vs_beta_data",
     "alpha_vs_beta_png",
 ]
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    _plt().close(fig)
-    return buf.getvalue()
 
 
 def alpha_vs_beta_data(

@@ -9,6 +9,7 @@ import numpy as np
 
 
 def _plt():
+    """pyplot on the Agg backend (no display needed); shared by every figure helper."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
