@@ -54,6 +54,8 @@ def test_run_writes_three_report_files_and_show_reads_them(tmp_path):
     statuses = {r["status"] for t in data["theorems"] for r in t["results"]}
     assert {"confirmed", "refuted", "not-applicable"} <= statuses
     assert "Negative controls" in (report_dir / "report.md").read_text()
+    hidden = [p for p in report_dir.rglob(".*")]
+    assert not hidden, f"temporary files or folders inside the report directory: {hidden}"
     show = run_cli("show", str(report_dir))
     assert show.returncode == 0 and "debreu-utility" in show.stdout
 

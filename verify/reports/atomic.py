@@ -14,9 +14,14 @@ from pathlib import Path
 TMP_DIR_NAME = ".relverify-tmp"
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
+def atomic_write(path: Path, data: bytes | str, tmp_dir: Path | None = None) -> None:
+    """Write ``data`` to ``path`` via a temporary file in ``tmp_dir`` and an atomic rename.
+
+    ``tmp_dir`` defaults to ``.relverify-tmp`` beside ``path``'s folder; a report writer passes
+    the one beside the report directory, so nothing temporary ever lands inside the report.
+    """
     path = Path(path)
-    tmp_dir = path.parent.parent / TMP_DIR_NAME
+    tmp_dir = Path(tmp_dir) if tmp_dir is not None else path.parent.parent / TMP_DIR_NAME
     tmp_dir.mkdir(parents=True, exist_ok=True)
     payload = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix=path.name + ".")

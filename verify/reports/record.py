@@ -17,7 +17,7 @@ from typing import Any
 from verify.core.result import to_jsonable
 from verify.core.runner import CaseOutcome
 from verify.core.theorem import Theorem
-from verify.reports.atomic import atomic_write
+from verify.reports.atomic import TMP_DIR_NAME, atomic_write
 
 SCHEMA = "relverify.report"
 SCHEMA_VERSION = 1
@@ -44,6 +44,7 @@ class ReportWriter:
         self.provenance = provenance
         self.theorems: dict[str, dict[str, Any]] = {}
         self.complete = False
+        self.tmp_dir = self.directory.parent / TMP_DIR_NAME  # beside, never inside, the report
 
     def add_theorem(self, theorem: Theorem, profile: str) -> None:
         if theorem.id in self.theorems:
@@ -70,7 +71,7 @@ class ReportWriter:
             rel = Path("figures") / _slug(
                 f"{outcome.theorem.id}--{outcome.instance.id}--{outcome.check.name}--{fig.name}.png"
             )
-            atomic_write(self.directory / rel, fig.png)
+            atomic_write(self.directory / rel, fig.png, self.tmp_dir)
             figures.append({"path": rel.as_posix(), "caption": fig.caption, "name": fig.name})
         entry["results"].append(
             {
@@ -131,10 +132,12 @@ class ReportWriter:
             self.complete = True
             self.provenance["finished_at"] = now_iso()
         data = self.to_dict()
-        atomic_write(self.directory / "report.json", json.dumps(data, indent=2) + "\n")
+        atomic_write(self.directory / "report.json", json.dumps(data, indent=2) + "\n",
+                     self.tmp_dir)
         if render or final:
-            atomic_write(self.directory / "report.md", render_markdown(data))
-            atomic_write(self.directory / "report.html", render_html(data, self.directory))
+            atomic_write(self.directory / "report.md", render_markdown(data), self.tmp_dir)
+            atomic_write(self.directory / "report.html", render_html(data, self.directory),
+                         self.tmp_dir)
 
 
 def _relative(path: Path, root: Path) -> str:
