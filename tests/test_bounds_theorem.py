@@ -25,10 +25,19 @@ def _run(instance_id: str, check: str, options: dict):
 
 
 def test_user_bound_option():
-    assert _run("user-bound", "stated-bound", {}).status == "not-applicable"
-    res = _run("user-bound", "stated-bound", {"bound": "m_min - 3"})
-    assert res.status == "refuted"  # m_min - 3 neurons: rank m_min - 2 < m_min
-    assert res.evidence["bound"]["text"] == "m_min - 3"
+    thm = get_theorem("neuron-bounds")
+    assert "user-bound" not in {inst.id for inst, _, _ in thm.cases("quick")}
+    thm.with_options({"bound": "m_min - 3"})
+    try:
+        (inst,) = [i for i in thm.instances if i.id == "user-bound"]
+        assert inst.expect == {"stated-bound": "confirmed"}  # the user's claim, as stated
+        res = thm.checks["stated-bound"].fn(inst, Context(get_profile("quick"), seed=0))
+        assert res.status == "refuted"  # m_min - 3 neurons: rank m_min - 2 < m_min
+        assert res.evidence["bound"]["text"] == "m_min - 3"
+        with pytest.raises(ValueError, match="unknown symbols"):
+            thm.with_options({"bound": "foo + 1"})
+    finally:
+        thm.instances = [i for i in thm.instances if i.id != "user-bound"]
 
 
 def test_controls_refuted():

@@ -9,9 +9,10 @@ not the paper's), never a formula attributed to the paper.
 
 Checks:
 
-* ``stated-bound``: a bound :math:`N(\varepsilon)` (instance param ``bound``, or the CLI option
-  ``--set bound=EXPR`` on the ``user-bound`` instance, with optional ``--set relation=NAME``
-  (gaussian | brownian | laplace) and ``--set eps=FLOAT``) is ``refuted`` when
+* ``stated-bound``: a bound :math:`N(\varepsilon)` (instance param ``bound``; the CLI option
+  ``--set bound=EXPR`` adds a ``user-bound`` instance, your claim, expected ``confirmed``, with
+  optional ``--set relation=NAME`` (gaussian | brownian | laplace) and ``--set eps=FLOAT``) is
+  ``refuted`` when
   :math:`N + 1 < m_{\min}` (rank lower bound, rigorous), ``confirmed`` by a trained witness with
   :math:`\le N` hidden neurons (sampled sup), else ``inconclusive``;
 * ``derived-bound``: the same verdict for our derived bound, with all its constants as evidence;
@@ -85,14 +86,6 @@ def _budgets(ctx) -> dict:
                "a stated N(eps): rank lower bound (refute) / trained witness (confirm)")
 def check_stated(instance, ctx):
     params = dict(instance.params)
-    if params.get("from_options"):
-        if "bound" not in ctx.options:
-            return Result.not_applicable(
-                "no user bound given: pass --set bound=EXPR (optional --set relation=NAME, "
-                "--set eps=FLOAT)", "nothing to check", options=dict(ctx.options))
-        params["bound"] = ctx.options["bound"]
-        params["relation"] = ctx.options.get("relation", params["relation"])
-        params["eps"] = float(ctx.options.get("eps", params["eps"]))
     name, rparams = REL[params["relation"]]
     eps = float(params["eps"])
     b = _budgets(ctx)
@@ -183,7 +176,7 @@ def check_scaling(instance, ctx):
         out = Result.inconclusive(
             f"{name}: fewer than two eps reached in the budget; no rate fitted",
             "trained witnesses (sampled sup)", **result_kw)
-    out.figures.append(Figure(f"scaling-{name}.png", scaling_figure([res]),
+    out.figures.append(Figure(f"scaling-{name}", scaling_figure([res]),
                               f"{name}: smallest width reaching eps (sampled), rank lower bound "
                               "m_min - 1, derived bound (ours)"))
     path = ctx.write_artifact(f"scaling-{name}.json",
@@ -201,12 +194,27 @@ THEOREM.instance(
     expect={"stated-bound": "confirmed"},
     description="N = 10^4 for the Gaussian (l = 0.5, [-1, 1]) at eps = 1e-3: a witness exists",
 )
-THEOREM.instance(
-    "user-bound", relation="gaussian", eps=1e-3, bound=None, from_options=True,
-    expect={"stated-bound": "not-applicable"},
-    description="a bound from --set bound=EXPR (and optional relation=, eps=); without it the "
-    "check is not-applicable (with it, the verdict replaces that expectation)",
-)
+
+
+def _user_bound(options) -> list:
+    """``--set bound=EXPR`` (optional ``relation=``, ``eps=``): the user's claim, expected true."""
+    if "bound" not in options:
+        return []
+    parse_bound(options["bound"])  # a bad expression is a usage error, named before any work
+    from verify.core.theorem import Instance
+
+    relation = options.get("relation", "gaussian")
+    if relation not in REL:
+        raise ValueError(f"--set relation={relation!r}: expected one of {sorted(REL)}")
+    return [Instance(
+        "user-bound", {"relation": relation, "eps": float(options.get("eps", 1e-3)),
+                       "bound": options["bound"]},
+        {"stated-bound": "confirmed"},
+        f"your claim: N(eps) = {options['bound']} hidden neurons reach eps on {relation}",
+    )]
+
+
+THEOREM.option_instances = _user_bound
 for _rel, _eps in (("gaussian", 1e-3), ("brownian", 1e-1), ("laplace", 2e-1)):
     THEOREM.instance(
         f"derived-{_rel}", relation=_rel, eps=_eps,

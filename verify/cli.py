@@ -106,6 +106,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         if not sep or not key:
             raise UsageError(f"--set expects KEY=VALUE, got {item!r}")
         options[key.strip()] = value
+    try:
+        for theorem in theorems:
+            theorem.with_options(options)  # e.g. a user's bound: bad input exits 2 here
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     report_dir = Path(args.out) / report_dir_name(args.seed)
     total = sum(len(t.cases(args.profile)) for t in theorems)
     progress = Progress(

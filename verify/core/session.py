@@ -37,6 +37,8 @@ def run_theorems(
     from verify.reports.record import ReportWriter, now_iso
 
     prof = get_profile(profile)
+    for theorem in theorems:
+        theorem.with_options(options)
     writer = None
     if report_dir is not None:
         prov = provenance(seed=seed, profile=profile, device=device, started_at=now_iso())

@@ -104,6 +104,18 @@ class Theorem:
     checks: dict[str, Check] = field(default_factory=dict)
     instances: list[Instance] = field(default_factory=list)
     module: str = ""  # where it was defined, for reports and pytest locations
+    # instances built from ``--set KEY=VALUE`` options (e.g. a user's own bound); see
+    # :meth:`with_options`
+    option_instances: Callable[[Mapping[str, str]], list[Instance]] | None = None
+
+    def with_options(self, options: Mapping[str, str] | None) -> None:
+        """Add the instances that ``options`` ask for (a user's claim, expected as stated)."""
+        if not options or self.option_instances is None:
+            return
+        for inst in self.option_instances(options):
+            self.instances = [i for i in self.instances if i.id != inst.id]
+            self._add(inst)
+        self.validate()
 
     def check(
         self, name: str, kind: CheckKind | str, description: str = ""
