@@ -293,19 +293,17 @@ def _lm_round(prob: _Problem, pool: _Pool, theta, p: float, iters: int, state: d
     return theta, float(obj)
 
 
+def _lbfgs(th: torch.Tensor, iters: int) -> torch.optim.LBFGS:
+    """L-BFGS with strong Wolfe line search; tolerances 0 so the round budget decides."""
+    return torch.optim.LBFGS([th], lr=1.0, max_iter=iters, history_size=50, tolerance_grad=0.0,
+                             tolerance_change=0.0, line_search_fn="strong_wolfe")
+
+
 def _lbfgs_round(prob: _Problem, pool: _Pool, theta, p: float, iters: int, state: dict, deadline):
     """L-BFGS (strong Wolfe) on the ``L^p`` Gram loss."""
     X, Y, K = pool.X, pool.Y, pool.K
     th = theta.clone().requires_grad_(True)
-    opt = torch.optim.LBFGS(
-        [th],
-        lr=1.0,
-        max_iter=iters,
-        history_size=50,
-        tolerance_grad=0.0,
-        tolerance_change=0.0,
-        line_search_fn="strong_wolfe",
-    )
+    opt = _lbfgs(th, iters)
 
     def closure():
         opt.zero_grad()
@@ -392,15 +390,7 @@ def _varpro_fit(net, theta_net, X, F, deadline, iters: int = 400):
         return A, C
 
     th = theta_net[:n_hid].clone().requires_grad_(True)
-    opt = torch.optim.LBFGS(
-        [th],
-        lr=1.0,
-        max_iter=iters,
-        history_size=50,
-        tolerance_grad=0.0,
-        tolerance_change=0.0,
-        line_search_fn="strong_wolfe",
-    )
+    opt = _lbfgs(th, iters)
 
     def closure():
         opt.zero_grad()
