@@ -30,6 +30,7 @@ import sympy as sp
 from .enclosure import BoxEval, DiagonalEnclosure, ErrorEnclosure
 from .interval import rounding_margin_text
 from .mlp_bounds import Layers
+from .taylor_model import try_taylor
 
 CERTIFIED, REFUTED, UNDECIDED = "certified", "refuted", "undecided"
 
@@ -233,6 +234,8 @@ def branch_and_bound(
 
 
 _FORMS = {
+    "taylor": "Taylor-model enclosures of order {K} with rigorous remainders (one-hidden-layer "
+    "smooth networks, r of class C^{K1})",
     "auto": "mean-value and (where r, activation are C^2, or for ReLU on boxes where no unit "
     "crosses 0) second-order Taylor interval enclosures intersected with naive bounds",
     "mean-value": "mean-value interval enclosures intersected with naive bounds",
@@ -286,6 +289,7 @@ def certify_sup(
     rel_gap: float | None = None,
     n_samples: int = 4096,
     form: str = "auto",
+    taylor_order: int = 5,
 ) -> Certificate:
     """Certify ``sup_{X×Y} |r(x,y) − ⟨φ(x), ψ(y)⟩| ≤ eps`` by branch and bound (ours).
 
@@ -298,7 +302,9 @@ def certify_sup(
     mean-value form with the second-order Taylor form when r and the activation are C² (for
     ReLU, on the boxes where no pre-activation crosses 0, where the network is affine);
     ``"mean-value"`` uses first order only; ``"naive"`` drops both (separate enclosures of r
-    and ⟨φ, ψ⟩; for comparison only)."""
+    and ⟨φ, ψ⟩; for comparison only).  ``form="taylor"`` uses the Taylor-model enclosure
+    of :mod:`.taylor_model` (order ``taylor_order``), and ``"auto"`` prefers it whenever the
+    networks have one hidden layer with a smooth activation and r is smooth enough."""
     expr = getattr(relation, "expr", None)
     if expr is None:
         raise ValueError("relation has no sympy expr; cannot certify")
@@ -318,7 +324,17 @@ def certify_sup(
         def prune(blo: np.ndarray, bhi: np.ndarray) -> np.ndarray:
             return blo[:, 0] > bhi[:, dx]  # box entirely in x_0 > y_0
 
-    enc = ErrorEnclosure(expr, xs, ys, phi_layers, psi_layers, activation, form=form)
+    enc = None
+    if form in ("auto", "taylor"):
+        enc = try_taylor(expr, xs, ys, phi_layers, psi_layers, activation, taylor_order)
+        if enc is None and form == "taylor":
+            raise ValueError(
+                "form='taylor' needs one-hidden-layer networks with a smooth activation and "
+                f"a relation with supported derivatives of order {taylor_order + 1}"
+            )
+    used = "taylor" if enc is not None else form
+    if enc is None:
+        enc = ErrorEnclosure(expr, xs, ys, phi_layers, psi_layers, activation, form=form)
     res = branch_and_bound(
         enc,
         xlo + ylo,
@@ -335,7 +351,8 @@ def certify_sup(
     )
     status = _status(res.lower, res.upper, eps)
     method = (
-        f"sup |r - <phi,psi>| <= {res.upper:.6g} by branch and bound with {_FORMS[form]}, "
+        f"sup |r - <phi,psi>| <= {res.upper:.6g} by branch and bound with "
+        f"{_FORMS[used].format(K=taylor_order, K1=taylor_order + 1)}, "
         f"{res.leaves} leaves, "
         f"{res.time_s:.1f} s{', symmetry x0<=y0 used' if symmetric else ''}; lower bound "
         f"{res.lower:.6g} from rigorous point enclosures; {rounding_margin_text()}"
@@ -354,7 +371,8 @@ def certify_sup(
         {
             "symmetric": symmetric,
             "rel_gap": rel_gap,
-            "form": form,
+            "form": used,
+            "taylor_order": taylor_order if used == "taylor" else None,
             "budget_exhausted": res.exhausted,
         },
     )

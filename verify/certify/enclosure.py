@@ -46,11 +46,18 @@ class BoxEval:
     centre: np.ndarray
     centre_value: Interval
     grad: Interval
+    score: np.ndarray | None = None  # (B, D) split scores supplied by the enclosure
 
     def split_score(self, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-        """Estimated contribution of each coordinate to the mean-value overestimate:
-        |∇_i e(Q)| · width_i (widths alone where the gradient is unbounded)."""
+        """Estimated contribution of each coordinate to the enclosure's width: ``score``
+        when the enclosure supplies one, else |∇_i e(Q)| · width_i (widths alone where
+        the gradient is unbounded)."""
         w = hi - lo
+        if self.score is not None:
+            s = np.array(self.score, dtype=float)
+            bad = ~np.isfinite(s).all(axis=-1)
+            s[bad] = w[bad]
+            return s
         g = self.grad.mag()
         s = g * w
         bad = ~np.isfinite(s).all(axis=-1)

@@ -219,6 +219,33 @@ def compile_interval(
     return f
 
 
+def compile_interval_many(
+    exprs: Sequence[sp.Expr], syms: Sequence[sp.Symbol], *, strict_piecewise: bool = True
+) -> Callable[[Interval], Interval]:
+    """Like :func:`compile_interval` for a list of expressions sharing one cache of common
+    subexpressions (derivatives of one relation share most of their tree); the result
+    has shape (B, len(exprs))."""
+    exprs = [sp.sympify(e) for e in exprs]
+    names = {s.name: i for i, s in enumerate(syms)}
+    free = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
+    extra = [s for s in free if s.name not in names]
+    if extra:
+        raise ValueError(f"expression has free symbols {extra} not among {list(syms)}")
+    by_name = {s: names[s.name] for s in free}
+
+    def f(Z: Interval) -> Interval:
+        env = {s: Z[..., i] for s, i in by_name.items()}
+        B = Z.shape[:-1]
+        cache: dict = {}
+        outs = [_eval(e, env, cache, strict_piecewise) for e in exprs]
+        lo = np.stack([np.broadcast_to(o.lo, B) for o in outs], -1)
+        hi = np.stack([np.broadcast_to(o.hi, B) for o in outs], -1)
+        return Interval(lo, hi)
+
+    f(Interval.point(np.zeros((1, len(syms)))))  # fail early on unsupported nodes
+    return f
+
+
 def compile_gradient(expr: sp.Expr, syms: Sequence[sp.Symbol]) -> Callable[[Interval], Interval]:
     """Enclosure of the gradient (B, len(syms)) of ``expr`` over each box (strict Piecewise)."""
     rexpr, m = realify(sp.sympify(expr))

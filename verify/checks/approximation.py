@@ -23,6 +23,11 @@ import torch
 from verify.core.context import Context
 from verify.core.result import Figure, Result
 
+#: Where the profile demands a certificate, the trainer aims at CERTIFY_MARGIN·ε: a witness
+#: whose sampled sup sits just under ε cannot be certified at ε (the certifier proves a bound
+#: some 10–50 % above the sampled sup in reasonable time), so we leave it room (our choice).
+CERTIFY_MARGIN = 0.7
+
 
 @dataclass
 class Budget:
@@ -78,9 +83,10 @@ def check_approximation(relation, *, eps: float, budget: Budget, symmetric: bool
     refutation = lower_bound_refutation(relation, eps, budget, symmetric, ctx.seed)
     if refutation is not None:
         return refutation
+    train_eps = eps * CERTIFY_MARGIN if ctx.profile.certify else eps
     fit = fit_inner_product(
         relation, symmetric=symmetric, width=budget.width, depth=budget.depth,
-        feature_dim=budget.feature_dim, activation=budget.activation, eps=eps,
+        feature_dim=budget.feature_dim, activation=budget.activation, eps=train_eps,
         time_budget_s=ctx.scaled_time(budget.time_budget_s) if ctx.profile.name == "full"
         else budget.time_budget_s,
         seed=ctx.seed, device=ctx.device, warm_start=warm_start,
@@ -88,7 +94,8 @@ def check_approximation(relation, *, eps: float, budget: Budget, symmetric: bool
             f"training: sup {info.get('best_sup', float('nan')):.2e} (ε {eps:g})"),
     )
     evidence: dict[str, Any] = {
-        "eps": eps, "fit": fit.summary(), "neurons": fit.neurons, "feature_dim": fit.feature_dim,
+        "eps": eps, "train_eps": train_eps, "fit": fit.summary(), "neurons": fit.neurons,
+        "feature_dim": fit.feature_dim,
         "budget": budget.__dict__, "history_tail": fit.history[-5:],
     }
     artifacts = {}
@@ -99,7 +106,8 @@ def check_approximation(relation, *, eps: float, budget: Budget, symmetric: bool
         return Result.error(f"training diverged: {fit.message}", **evidence)
     sampled = fit.sampled_sup
     sup = sampled.value if sampled is not None else float("inf")
-    if fit.status != "reached":
+    # missing the margin target is fine as long as the sampled sup is within ε
+    if fit.status != "reached" and not sup <= eps:
         result = Result.inconclusive(
             f"the trainer did not reach ε = {eps:g} with {fit.neurons} hidden neurons in "
             f"{fit.time_s:.1f} s (best sampled sup {sup:.3e}); this refutes nothing",
