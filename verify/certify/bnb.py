@@ -236,7 +236,7 @@ def branch_and_bound(
 _FORMS = {
     "taylor": "Taylor-model enclosures of order {K} with rigorous remainders (one-hidden-layer "
     "smooth networks, r of class C^{K1})",
-    "auto": "mean-value and (where r, activation are C^2, or for ReLU on boxes where no unit "
+    "interval": "mean-value and (where r, activation are C^2, or for ReLU on boxes where no unit "
     "crosses 0) second-order Taylor interval enclosures intersected with naive bounds",
     "mean-value": "mean-value interval enclosures intersected with naive bounds",
     "naive": "naive interval enclosures (r and <phi,psi> separately)",
@@ -298,13 +298,15 @@ def certify_sup(
     ``Box``-like (``.lo``, ``.hi``) or ``(lo, hi)`` pairs.  ``symmetric=True`` (needs ψ = φ,
     X = Y, and r(x,y) = r(y,x) proven by sympy) restricts the search to x_0 ≤ y_0, which
     covers everything because e(x, y) = e(y, x).  ``rel_gap`` (tightness mode) keeps
-    refining until upper ≤ min(eps, (1 + rel_gap)·lower).  ``form="auto"`` intersects the
-    mean-value form with the second-order Taylor form when r and the activation are C² (for
-    ReLU, on the boxes where no pre-activation crosses 0, where the network is affine);
-    ``"mean-value"`` uses first order only; ``"naive"`` drops both (separate enclosures of r
-    and ⟨φ, ψ⟩; for comparison only).  ``form="taylor"`` uses the Taylor-model enclosure
-    of :mod:`.taylor_model` (order ``taylor_order``), and ``"auto"`` prefers it whenever the
-    networks have one hidden layer with a smooth activation and r is smooth enough."""
+    refining until upper ≤ min(eps, (1 + rel_gap)·lower).
+
+    Enclosure ``form``: ``"taylor"`` is the Taylor-model enclosure of :mod:`.taylor_model`
+    (order ``taylor_order``; one hidden layer, smooth activation, r of class C^{K+1});
+    ``"interval"`` intersects the interval mean-value form with the second-order interval
+    Taylor form when r and the activation are C² (for ReLU, on the boxes where no
+    pre-activation crosses 0, where the network is affine); ``"mean-value"`` uses first
+    order only; ``"naive"`` drops both (separate enclosures of r and ⟨φ, ψ⟩; for comparison
+    only).  ``"auto"`` (default) takes ``"taylor"`` where it applies, else ``"interval"``."""
     expr = getattr(relation, "expr", None)
     if expr is None:
         raise ValueError("relation has no sympy expr; cannot certify")
@@ -332,9 +334,14 @@ def certify_sup(
                 "form='taylor' needs one-hidden-layer networks with a smooth activation and "
                 f"a relation with supported derivatives of order {taylor_order + 1}"
             )
-    used = "taylor" if enc is not None else form
+    if form not in ("auto", "taylor", "interval", "mean-value", "naive"):
+        raise ValueError(
+            f"form must be one of 'auto', 'taylor', 'interval', 'mean-value', 'naive', not {form!r}"
+        )
+    used = "taylor" if enc is not None else ("interval" if form == "auto" else form)
     if enc is None:
-        enc = ErrorEnclosure(expr, xs, ys, phi_layers, psi_layers, activation, form=form)
+        iform = "auto" if used == "interval" else used
+        enc = ErrorEnclosure(expr, xs, ys, phi_layers, psi_layers, activation, form=iform)
     res = branch_and_bound(
         enc,
         xlo + ylo,

@@ -126,11 +126,14 @@ class BranchTaylor:
         # σ^(k)(ẑ), k = 0..K: float values D and absolute error bounds Drad
         D, Drad = _derivatives_float(self.activation, zh, K)
         # per-unit remainder (module docstring): shift terms ≤ k t^(k-1) η (mean value)
+        # (powers by repeated multiplication: correctly rounded steps, unlike libm pow)
         R = np.zeros_like(zh)
+        tp = np.ones_like(t)  # t^(k-1)
         for k in range(1, K + 1):
-            R = R + (np.abs(D[k]) + Drad[k]) * (k * t ** (k - 1) * eta) / _fact(k)
+            R = R + (np.abs(D[k]) + Drad[k]) * (k * tp * eta) / _fact(k)
+            tp = tp * t
         mk = _derivative_range_bound(self.activation, zh, t, K + 1)
-        R = _inf(R + mk * t ** (K + 1) / _fact(K + 1), 4 * K + 8)
+        R = _inf(R + mk * (tp * t) / _fact(K + 1), 8 * K + 16)
         # hidden-unit coefficients U[b, α, i] = σ^(|α|)(ẑ_i) w_i^α / α!  (B, M, n)
         Dm = np.stack([D[k] for k in self.deg], 1)
         U = Dm * self.wpow_mid[None]
