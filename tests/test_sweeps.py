@@ -182,6 +182,8 @@ def test_failing_task_reported_then_rerun(tmp_path):
     assert (second.computed, second.from_cache, second.failed) == (1, 3, 0) and second.ok
     assert [o.status for o in second.outcomes] == ["cached"] * 3 + ["computed"]
     assert second.results[:3] == first.results[:3]
+    # a finished sweep leaves only its cache folder: no hidden temporary folder beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "marker"]
 
 
 def test_on_result_streams_every_result_and_duplicates_run_once(tmp_path):

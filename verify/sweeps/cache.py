@@ -73,6 +73,14 @@ class SweepCache:
     def path(self, key: str) -> Path:
         return self.directory / f"{key}{SUFFIX}"
 
+    def tidy(self) -> None:
+        """Remove the temporary-file folder if nothing is being written into it (it is empty
+        after every completed :meth:`put`), so finished sweeps leave no hidden folders."""
+        try:
+            self.tmp_dir.rmdir()
+        except OSError:  # absent, or a write of another process is in flight
+            pass
+
     def put(self, task: Task, result: dict[str, Any], *, elapsed_s: float | None = None,
             host: str | None = None, pid: int | None = None) -> Path:
         """Store ``result`` for ``task`` (atomically) and return the entry's path."""

@@ -164,6 +164,7 @@ def run_sweep(
                 for future in futures:
                     future.cancel()
                 raise
+    cache.tidy()
     assert all(o is not None for o in outcomes)
     return SweepResult(outcomes)  # type: ignore[arg-type]
 
