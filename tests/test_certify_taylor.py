@@ -88,40 +88,54 @@ def _net(rng, d, width, m, out_scale):
     return [(W, b), (A, rng.normal(size=m) * 0.3)]
 
 
+def _deep_net(rng, d, width, depth, m, out_scale):
+    layers = [(rng.normal(size=(width, d)) * 1.5, rng.normal(size=width) * 0.5)]
+    for _ in range(depth - 1):
+        layers.append((rng.normal(size=(width, width)) * 1.2 / np.sqrt(width),
+                       rng.normal(size=width) * 0.3))
+    layers.append((rng.normal(size=(m, width)) * out_scale / np.sqrt(width),
+                   rng.normal(size=m) * 0.3))
+    return layers
+
+
+def _arb_act(z, name):
+    if name == "tanh":
+        return z.tanh()
+    if name == "sigmoid":
+        return 1 / (1 + (-z).exp())
+    return (1 + z.exp()).log()
+
+
 def _arb_branch(layers, name, x):
-    (W, b), (A, a) = layers
-    h = []
-    for i in range(W.shape[0]):
-        terms = (arb(float(W[i, j])) * arb(float(x[j])) for j in range(W.shape[1]))
-        z = sum(terms, arb(float(b[i])))
-        if name == "tanh":
-            h.append(z.tanh())
-        elif name == "sigmoid":
-            h.append(1 / (1 + (-z).exp()))
-        else:
-            h.append((1 + z.exp()).log())
-    return [
-        sum((arb(float(A[k, i])) * h[i] for i in range(len(h))), arb(float(a[k])))
-        for k in range(A.shape[0])
-    ]
+    h = [arb(float(v)) for v in x]
+    for li, (W, b) in enumerate(layers):
+        h = [
+            sum((arb(float(W[i, j])) * h[j] for j in range(W.shape[1])), arb(float(b[i])))
+            for i in range(W.shape[0])
+        ]
+        if li < len(layers) - 1:
+            h = [_arb_act(z, name) for z in h]
+    return h
 
 
 DIMS = ((1, 1), (2, 1), (2, 2))
-CASES = [(name, dims, seed) for name in SMOOTH for dims in DIMS for seed in (0, 1)]
+CASES = [(name, dims, seed, 1) for name in SMOOTH for dims in DIMS for seed in (0, 1)]
+CASES += [(name, (2, 2), 0, depth) for name in SMOOTH for depth in (2, 3)]
+CASES += [("tanh", (1, 2), 1, 2)]
 
 
-@pytest.mark.parametrize("name,dims,seed", CASES)
-def test_taylor_enclosure_contains_true_error(name, dims, seed):
-    """Random boxes, networks with output weights ×50 (heavy cancellation), Taylor orders
-    2–5: every enclosure contains e at dense float samples (tolerance 1e-9 for float
-    error) and at arb-evaluated points (no tolerance)."""
-    rng = np.random.default_rng(1000 * seed + 10 * SMOOTH.index(name) + sum(dims))
+@pytest.mark.parametrize("name,dims,seed,depth", CASES)
+def test_taylor_enclosure_contains_true_error(name, dims, seed, depth):
+    """Random boxes, networks with output weights ×50 (heavy cancellation), one to three
+    hidden layers, Taylor orders 2–5: every enclosure contains e at dense float samples
+    (tolerance 1e-9 for float error) and at arb-evaluated points (no tolerance)."""
+    rng = np.random.default_rng(1000 * seed + 10 * SMOOTH.index(name) + sum(dims) + depth)
     dx, dy = dims
     xs, ys = [X0, X1][:dx], [Y0, Y1][:dy]
     expr = sp.exp(-sum((a - b) ** 2 for a, b in zip(xs, ys))) + sp.Rational(1, 3) * xs[0] * ys[-1]
     m = 3
-    phi = _net(rng, dx, 6, m, 50.0)
-    psi = None if (dx == dy and seed == 0) else _net(rng, dy, 6, m, 50.0)
+    phi = _deep_net(rng, dx, 6, depth, m, 50.0)
+    psi = None if (dx == dy and seed == 0) else _deep_net(rng, dy, 6, depth, m, 50.0)
     D = dx + dy
     f_np = sp.lambdify(xs + ys, expr, "numpy")
     f_arb = sp.lambdify(xs + ys, expr, modules=[{"exp": lambda v: v.exp()}])
@@ -174,11 +188,10 @@ def test_taylor_is_tighter_than_interval_forms_on_small_boxes():
 
 def test_scope_falls_back():
     rng = np.random.default_rng(0)
-    deep = [(rng.normal(size=(4, 1)), rng.normal(size=4))] * 2 + [
-        (rng.normal(size=(2, 4)), rng.normal(size=2))
-    ]
-    deep[1] = (rng.normal(size=(4, 4)), rng.normal(size=4))
-    assert try_taylor(sp.exp(-((X0 - Y0) ** 2)), [X0], [Y0], deep, None, "tanh") is None
+    deep = _deep_net(rng, 1, 4, 2, 2, 1.0)
+    gauss = sp.exp(-((X0 - Y0) ** 2))
+    assert try_taylor(gauss, [X0], [Y0], deep, None, "tanh") is not None  # any depth
+    assert try_taylor(gauss, [X0], [Y0], deep, None, "relu") is None  # not smooth
     shallow = _net(rng, 1, 4, 2, 1.0)
     assert try_taylor(sp.exp(-((X0 - Y0) ** 2)), [X0], [Y0], shallow, None, "relu") is None
     # |x - y| is not C^2: its derivatives contain DiracDelta, so no Taylor model

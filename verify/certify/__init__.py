@@ -4,8 +4,9 @@ Layers: :mod:`.interval` (outward-rounded interval arithmetic), :mod:`.sym_inter
 (sympy expressions and their derivatives over boxes), :mod:`.mlp_bounds` (MLP value and
 Jacobian enclosures), :mod:`.enclosure` (interval mean-value and second-order enclosures of
 r − ⟨φ, ψ⟩, any depth), :mod:`.taylor_model` (Taylor models of r − ⟨φ, ψ⟩ for
-one-hidden-layer smooth networks, the default where they apply; helpers
-:mod:`.multiindex`, :mod:`.activation_taylor`, :mod:`.relation_taylor`),
+MLPs with smooth activations, the default where they apply; branches in
+:mod:`.taylor_branch`, helpers :mod:`.multiindex`, :mod:`.activation_taylor`,
+:mod:`.relation_taylor`, :mod:`.float_bounds`),
 :mod:`.bnb` (branch and bound, :class:`Certificate`), :mod:`.lipschitz` (grid + Lipschitz
 cross-check).  ``sampled.py`` (sampled lower bounds) is written separately.
 """

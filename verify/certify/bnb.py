@@ -234,8 +234,8 @@ def branch_and_bound(
 
 
 _FORMS = {
-    "taylor": "Taylor-model enclosures of order {K} with rigorous remainders (one-hidden-layer "
-    "smooth networks, r of class C^{K1})",
+    "taylor": "Taylor-model enclosures of order {K} with rigorous remainders (smooth-activation "
+    "networks, r of class C^{K1})",
     "interval": "mean-value and (where r, activation are C^2, or for ReLU on boxes where no unit "
     "crosses 0) second-order Taylor interval enclosures intersected with naive bounds",
     "mean-value": "mean-value interval enclosures intersected with naive bounds",
@@ -301,7 +301,7 @@ def certify_sup(
     refining until upper ≤ min(eps, (1 + rel_gap)·lower).
 
     Enclosure ``form``: ``"taylor"`` is the Taylor-model enclosure of :mod:`.taylor_model`
-    (order ``taylor_order``; one hidden layer, smooth activation, r of class C^{K+1});
+    (order ``taylor_order``; any depth, smooth activation, r of class C^{K+1});
     ``"interval"`` intersects the interval mean-value form with the second-order interval
     Taylor form when r and the activation are C² (for ReLU, on the boxes where no
     pre-activation crosses 0, where the network is affine); ``"mean-value"`` uses first
@@ -336,8 +336,9 @@ def certify_sup(
         enc = try_taylor(expr, xs, ys, phi_layers, psi_layers, activation, taylor_order)
         if enc is None and form == "taylor":
             raise ValueError(
-                "form='taylor' needs one-hidden-layer networks with a smooth activation and "
-                f"a relation with supported derivatives of order {taylor_order + 1}"
+                "form='taylor' needs networks with a smooth activation (tanh, sigmoid, "
+                "softplus) and a relation with supported derivatives of order "
+                f"{taylor_order + 1}"
             )
     used = "taylor" if enc is not None else ("interval" if form == "auto" else form)
     if enc is None:
