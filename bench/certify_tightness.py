@@ -190,6 +190,28 @@ def attention4d(quick: bool, budget: float) -> list[dict]:
                  "U <= 1.5 L")]
 
 
+def deep4d(quick: bool, budget: float) -> list[dict]:
+    """A two-hidden-layer witness of the 4-D Gaussian: Taylor-model arithmetic through the
+    layers against the interval forms."""
+    rel = gaussian(0.5, box=Box.cube(-1, 1, 2))
+    t = time.perf_counter()
+    phi, _, err = fit_witness(
+        _gauss_gram, _grid(-1, 1, 15, 2), feature_dim=16, width=24, depth=2, seed=0,
+        iters=150 if quick else 400, ps=(2, 4, 8, 16),
+    )
+    fit_s = time.perf_counter() - t
+    eps = float(f"{10 * err:.2g}")
+    rows = []
+    for label, kw in (
+        ("gaussian-2d-sym, depth 2 (Taylor order 5)", {}),
+        ("gaussian-2d-sym, depth 2 (interval: MV + Taylor-2)", {"form": "interval"}),
+    ):
+        c = certify_sup(rel, phi, None, "tanh", eps=eps, symmetric=True, rel_gap=0.5,
+                        time_budget_s=budget, **kw)
+        rows.append(_row(label, c, err, fit_s, "U <= 1.5 L" if not kw else "comparison"))
+    return rows
+
+
 def _md(rows: list[dict], meta: dict) -> str:
     head = (
         "| instance | target | witness grid sup | status | eps | L | U | U/L | leaves | time s |\n"
@@ -219,7 +241,7 @@ def _md(rows: list[dict], meta: dict) -> str:
 def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--only", choices=["gauss1d", "tanh", "gauss2d", "attention"])
+    ap.add_argument("--only", choices=["gauss1d", "tanh", "gauss2d", "attention", "deep"])
     ap.add_argument("--budget-4d", type=float, default=300.0)
     a = ap.parse_args(argv)
     rows: list[dict] = []
@@ -231,6 +253,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         rows += gauss2d(a.quick, 60.0 if a.quick else a.budget_4d)
     if a.only in (None, "attention"):
         rows += attention4d(a.quick, 60.0 if a.quick else a.budget_4d)
+    if a.only in (None, "deep"):
+        rows += deep4d(a.quick, 60.0 if a.quick else a.budget_4d)
     meta = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus",
         "command": "python -m bench.certify_tightness" + (" --quick" if a.quick else ""),
