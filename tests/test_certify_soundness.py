@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import sympy as sp
+from arb_reference import arb_mlp as _arb_mlp
 from flint import arb, ctx
 
 from verify.certify import certify_psd_residual_sup, certify_sup, enclose_mlp, forward_float, ibp
@@ -25,28 +26,6 @@ def _prec():
     ctx.prec = 120
     yield
     ctx.prec = old
-
-
-def _arb_act(a: arb, act: str) -> arb:
-    if act == "tanh":
-        return a.tanh()
-    if act == "relu":
-        return a if a > 0 else arb(0)
-    if act == "sigmoid":
-        return 1 / (1 + (-a).exp())
-    return (1 + a.exp()).log()
-
-
-def _arb_mlp(layers, act, x):
-    h = [arb(float(v)) for v in x]
-    for i, (W, b) in enumerate(layers):
-        h = [
-            sum((arb(float(W[j, k])) * h[k] for k in range(W.shape[1])), arb(float(b[j])))
-            for j in range(W.shape[0])
-        ]
-        if i < len(layers) - 1:
-            h = [_arb_act(v, act) for v in h]
-    return h
 
 
 RELS = {

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import sympy as sp
+from arb_reference import arb_mlp as _arb_mlp
 from flint import arb, ctx
 
 from verify.certify import activation_taylor as act
@@ -98,26 +99,6 @@ def _deep_net(rng, d, width, depth, m, out_scale):
     return layers
 
 
-def _arb_act(z, name):
-    if name == "tanh":
-        return z.tanh()
-    if name == "sigmoid":
-        return 1 / (1 + (-z).exp())
-    return (1 + z.exp()).log()
-
-
-def _arb_branch(layers, name, x):
-    h = [arb(float(v)) for v in x]
-    for li, (W, b) in enumerate(layers):
-        h = [
-            sum((arb(float(W[i, j])) * h[j] for j in range(W.shape[1])), arb(float(b[i])))
-            for i in range(W.shape[0])
-        ]
-        if li < len(layers) - 1:
-            h = [_arb_act(z, name) for z in h]
-    return h
-
-
 DIMS = ((1, 1), (2, 1), (2, 2))
 CASES = [(name, dims, seed, 1) for name in SMOOTH for dims in DIMS for seed in (0, 1)]
 CASES += [(name, (2, 2), 0, depth) for name in SMOOTH for depth in (2, 3)]
@@ -154,8 +135,8 @@ def test_taylor_enclosure_contains_true_error(name, dims, seed, depth):
         assert np.all(e - 1e-9 <= ev.enclosure.hi[:, None])
         for i in range(0, 40, 8):  # a few rigorous checks
             p = [float(v) for v in pts[i, 0]]
-            fx = _arb_branch(phi, name, p[:dx])
-            gy = _arb_branch(phi if psi is None else psi, name, p[dx:])
+            fx = _arb_mlp(phi, name, p[:dx])
+            gy = _arb_mlp(phi if psi is None else psi, name, p[dx:])
             v = f_arb(*[arb(t) for t in p]) - sum((s * t for s, t in zip(fx, gy)), arb(0))
             assert arb(ev.enclosure.lo[i]) <= v <= arb(ev.enclosure.hi[i])
 
@@ -214,7 +195,7 @@ def test_planted_bad_witness_in_4d_is_never_certified():
     )
     i = int(np.argmax(np.abs(e)))
     p = [float(v) for v in pts[i]]
-    fx, gy = _arb_branch(phi, "tanh", p[:2]), _arb_branch(phi, "tanh", p[2:])
+    fx, gy = _arb_mlp(phi, "tanh", p[:2]), _arb_mlp(phi, "tanh", p[2:])
     v = (-2 * ((arb(p[0]) - arb(p[2])) ** 2 + (arb(p[1]) - arb(p[3])) ** 2)).exp() - sum(
         (s * t for s, t in zip(fx, gy)), arb(0)
     )
