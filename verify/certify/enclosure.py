@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from .interval import Interval, isum
-from .mlp_bounds import Layers, box_centre, enclose_mlp, jac_times
+from .mlp_bounds import Layers, box_centre, enclose_mlp, ibp, jac_times
 from .sym_interval import UnsupportedNode, compile_gradient, compile_hessian, compile_interval
 
 
@@ -196,12 +196,19 @@ class ErrorEnclosure:
 
     def at_points(self, pts: np.ndarray) -> Interval:
         """Rigorous enclosure of e at points (n, dx + dy) (width ~ a few ulps)."""
-        P = Interval.point(pts)
-        from .mlp_bounds import ibp
+        psi = self.phi if self.psi is None else self.psi
+        return error_at_points(self.r, self.phi, psi, self.activation, self.dx, pts)
 
-        Phi = ibp(self.phi, self.activation, P[:, : self.dx])
-        Psi = ibp(self.phi if self.psi is None else self.psi, self.activation, P[:, self.dx :])
-        return self.r(P) - isum(Phi * Psi, axis=-1)
+
+def error_at_points(
+    r, phi: Layers, psi: Layers, activation: str, dx: int, pts: np.ndarray
+) -> Interval:
+    """Rigorous enclosure of r(x, y) − ⟨φ(x), ψ(y)⟩ at points (n, dx + dy), with ``r`` a
+    compiled interval evaluator (width ~ a few ulps: the lower bounds of branch and bound)."""
+    P = Interval.point(pts)
+    Phi = ibp(phi, activation, P[:, :dx])
+    Psi = ibp(psi, activation, P[:, dx:])
+    return r(P) - isum(Phi * Psi, axis=-1)
 
 
 def _move(H: Interval) -> Interval:

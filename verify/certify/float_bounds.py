@@ -41,13 +41,6 @@ def inflate(x: np.ndarray, ops: int) -> np.ndarray:
     return x * (1.0 + 2.0 * (ops + 2) * U) + (ops + 2) * 1e-300
 
 
-def fact(k: int) -> int:
-    out = 1
-    for i in range(2, k + 1):
-        out *= i
-    return out
-
-
 def d_abs_bound(activation: str, k: int) -> float:
     """Upper bound on sup |σ^(k)| (k = 0: 1 for tanh / sigmoid; softplus is unbounded)."""
     if k == 0:

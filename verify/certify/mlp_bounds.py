@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .activation_taylor import horner
 from .interval import Interval, isum, matvec
 
 Layers = Sequence[tuple[np.ndarray, np.ndarray]]
@@ -103,14 +104,12 @@ def _matmul_left(W: np.ndarray, J: Interval) -> Interval:
 
 
 def _poly_range(t: Interval, coeffs: tuple[float, ...], crits: tuple[float, ...]) -> Interval:
-    """Range of the polynomial sum_i coeffs[i] t^i over each interval t (ours): hull of
-    rigorous values at both endpoints and at every critical point that may lie inside."""
+    """Range of the polynomial sum_i coeffs[i] t^i (coefficients exact floats) over each
+    interval t (ours): hull of rigorous values at both endpoints and at every critical point
+    that may lie inside."""
 
-    def ev(u: Interval) -> Interval:  # Horner form, rigorous interval ops
-        acc = Interval.const(coeffs[-1]) * u
-        for a in coeffs[-2:0:-1]:
-            acc = (acc + Interval.const(a)) * u
-        return acc + Interval.const(coeffs[0])
+    def ev(u: Interval) -> Interval:
+        return horner(np.asarray(coeffs, dtype=np.float64), u)
 
     out = ev(Interval.point(t.lo)).hull(ev(Interval.point(t.hi)))
     for p in crits:

@@ -41,6 +41,8 @@ truncated terms (E_k = E_{k-1} B_q + Σ_{discarded} |Q_a||q_b| h^{a+b}).
 
 from __future__ import annotations
 
+from math import factorial as _fact
+
 import numpy as np
 
 from . import activation_taylor as act
@@ -48,7 +50,6 @@ from .float_bounds import U as _U
 from .float_bounds import d_abs_bound as _d_abs_bound
 from .float_bounds import derivative_range_bound as _derivative_range_bound
 from .float_bounds import derivatives_float as _derivatives_float
-from .float_bounds import fact as _fact
 from .float_bounds import inflate as _inf
 from .interval import Interval, matvec
 from .mlp_bounds import Layers

@@ -35,13 +35,13 @@ from collections.abc import Sequence
 import numpy as np
 import sympy as sp
 
-from .enclosure import BoxEval
+from .enclosure import BoxEval, error_at_points
 from .float_bounds import U as _U
 from .float_bounds import up_add as _up_add
 from .float_bounds import up_mul as _up_mul
 from .float_bounds import up_sum as _up_sum
 from .interval import Interval, isum
-from .mlp_bounds import Layers, box_centre, ibp
+from .mlp_bounds import Layers, box_centre
 from .multiindex import all_even, degrees, monomial_bounds, multi_indices
 from .relation_taylor import RelationTaylor
 from .sym_interval import UnsupportedNode, compile_interval
@@ -165,10 +165,9 @@ class TaylorErrorEnclosure:
 
     def at_points(self, pts: np.ndarray) -> Interval:
         """Rigorous enclosure of e at points (n, dx + dy) (width ~ a few ulps)."""
-        P = Interval.point(pts)
-        Phi = ibp(self.phi_layers, self.activation, P[:, : self.dx])
-        Psi = ibp(self.psi_layers, self.activation, P[:, self.dx :])
-        return self.r(P) - isum(Phi * Psi, axis=-1)
+        return error_at_points(
+            self.r, self.phi_layers, self.psi_layers, self.activation, self.dx, pts
+        )
 
 
 def try_taylor(
