@@ -10,7 +10,7 @@ from verify.core.profiles import PROFILES, Profile, get_profile
 from verify.core.properties import Counterexample, run_property
 from verify.core.registry import ENTRY_POINT_GROUP, all_theorems, get_theorem, register
 from verify.core.result import Figure, Result
-from verify.core.status import CheckKind, Status
+from verify.core.status import CheckKind, Status, Strength
 from verify.core.theorem import Check, Hypothesis, Instance, Source, Theorem
 
 __version__ = "0.1.0"
@@ -29,6 +29,7 @@ __all__ = [
     "Result",
     "Source",
     "Status",
+    "Strength",
     "Theorem",
     "all_theorems",
     "get_profile",

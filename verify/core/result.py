@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from verify.core.status import Status
+from verify.core.status import Status, Strength
 
 
 @dataclass
@@ -37,9 +37,30 @@ class Result:
     strength: str = ""
     figures: list[Figure] = field(default_factory=list)
     artifacts: dict[str, str] = field(default_factory=dict)  # name -> file path (e.g. witness)
+    #: structured strength (see :class:`verify.core.status.Strength`); ``strength`` is its text
+    strength_kind: Strength | None = None
+    #: machine-readable reason of the outcome, e.g. ``"weyl-lower-bound"``,
+    #: ``"hypothesis:symmetric"``, ``"counterexample"``, ``"trainer-missed"``; a negative
+    #: control declares the reason its check must give (``Theorem.control(reasons=...)``)
+    reason: str | None = None
 
     def __post_init__(self) -> None:
         self.status = Status.parse(self.status)
+        if self.strength_kind is not None:
+            self.strength_kind = Strength.parse(self.strength_kind)
+        elif self.status in (Status.INCONCLUSIVE, Status.ERROR):
+            self.strength_kind = Strength.NONE
+
+    def because(self, reason: str, strength: Strength | str | None = None) -> "Result":
+        """Set the machine-readable ``reason`` (and the structured strength); returns ``self``.
+
+        ``Result.refuted("...", "rigorous: Weyl").because("weyl-lower-bound", "rigorous lower
+        bound")`` keeps check code one expression long.
+        """
+        self.reason = reason
+        if strength is not None:
+            self.strength_kind = Strength.parse(strength)
+        return self
 
     # Convenience constructors keep check code short and uniform.
     @classmethod

@@ -46,3 +46,39 @@ class CheckKind(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+class Strength(str, Enum):
+    """What kind of argument a result rests on (structured; ``Result.strength`` adds the text).
+
+    - ``symbolic proof``: exact computation or sympy simplification.
+    - ``exhaustive``: every case of a finite set was checked.
+    - ``rigorous lower bound``: a proven lower bound (Weyl, Eckart–Young–Mirsky, a pair of
+      points), floating-point margins included.
+    - ``certified``: a bound proven over a whole (continuous) domain (branch and bound).
+    - ``sampled``: a maximum or test over finitely many samples of a continuous set; a lower
+      bound on a sup, never a proof.
+    - ``measurement``: a number reported, not a claim tested (no verdict counts as confirmed).
+    - ``none``: nothing was shown (inconclusive, error).
+    """
+
+    SYMBOLIC = "symbolic proof"
+    EXHAUSTIVE = "exhaustive"
+    LOWER_BOUND = "rigorous lower bound"
+    CERTIFIED = "certified"
+    SAMPLED = "sampled"
+    MEASUREMENT = "measurement"
+    NONE = "none"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, value: "Strength | str") -> "Strength":
+        if isinstance(value, Strength):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            words = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown strength {value!r}; expected one of: {words}") from None

@@ -55,6 +55,10 @@ class Check:
     kind: CheckKind
     fn: CheckFn
     description: str = ""
+    #: names of the theorem's hypotheses this check tests (the others are shown as *assumed*)
+    tests: tuple[str, ...] = ()
+    #: reason codes this check can give on ``refuted`` / ``not-applicable``
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -72,9 +76,15 @@ class Instance:
     description: str = ""
     control: bool = False
     profiles: frozenset[str] = frozenset({"quick", "standard", "full"})
+    #: for a negative control: check name -> the reason code its check must give
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.expect = {k: Status.parse(v) for k, v in self.expect.items()}
+        unknown = sorted(set(self.reasons) - set(self.expect))
+        if unknown:
+            raise ValueError(f"instance {self.id!r}: reasons for checks it does not expect: "
+                             f"{unknown}")
         if self.control:
             bad = {
                 k: v
@@ -118,15 +128,31 @@ class Theorem:
         self.validate()
 
     def check(
-        self, name: str, kind: CheckKind | str, description: str = ""
+        self,
+        name: str,
+        kind: CheckKind | str,
+        description: str = "",
+        *,
+        tests: tuple[str, ...] = (),
+        reasons: tuple[str, ...] = (),
     ) -> Callable[[CheckFn], CheckFn]:
-        """Decorator: register ``fn(instance, ctx) -> Result`` as the check ``name``."""
+        """Decorator: register ``fn(instance, ctx) -> Result`` as the check ``name``.
+
+        ``tests`` names the hypotheses (of ``self.hypotheses``) the check tests; ``reasons``
+        the reason codes it can give when it refutes or finds a hypothesis failing.
+        """
 
         def decorate(fn: CheckFn) -> CheckFn:
             if name in self.checks:
                 raise ValueError(f"theorem {self.id!r} already has a check named {name!r}")
+            known = {h.name for h in self.hypotheses}
+            unknown = sorted(set(tests) - known)
+            if unknown:
+                raise ValueError(f"theorem {self.id!r}, check {name!r} tests unknown "
+                                 f"hypotheses {unknown}; known: {sorted(known)}")
             doc = description or (fn.__doc__ or "").strip().split("\n")[0]
-            self.checks[name] = Check(name, CheckKind(kind), fn, doc)
+            self.checks[name] = Check(name, CheckKind(kind), fn, doc, tuple(tests),
+                                      tuple(reasons))
             return fn
 
         return decorate
@@ -149,16 +175,28 @@ class Theorem:
         expect: Mapping[str, Status | str],
         description: str,
         profiles: tuple[str, ...] | None = None,
+        reasons: Mapping[str, str] | None = None,
         **params: Any,
     ) -> Instance:
-        """Declare a negative control: a planted false claim its checks must refute."""
-        return self._add(Instance(id, params, dict(expect), description, True, _profiles(profiles)))
+        """Declare a negative control: a planted false claim its checks must refute.
+
+        ``reasons`` maps a check name to the reason code it must give (see
+        :attr:`verify.core.result.Result.reason`).
+        """
+        return self._add(Instance(id, params, dict(expect), description, True,
+                                  _profiles(profiles), dict(reasons or {})))
 
     def _add(self, inst: Instance) -> Instance:
         if any(i.id == inst.id for i in self.instances):
             raise ValueError(f"theorem {self.id!r} already has an instance named {inst.id!r}")
         self.instances.append(inst)
         return inst
+
+    def hypothesis_coverage(self) -> dict[str, list[str]]:
+        """Hypothesis name -> the checks that test it (an empty list: the hypothesis is
+        *assumed*, not checked)."""
+        return {h.name: [c.name for c in self.checks.values() if h.name in c.tests]
+                for h in self.hypotheses}
 
     def validate(self) -> None:
         """Raise ValueError if an instance expects a check the theorem does not have."""
@@ -181,6 +219,7 @@ class Theorem:
         return out
 
     def describe(self) -> dict[str, Any]:
+        cover = self.hypothesis_coverage()
         return {
             "id": self.id,
             "title": self.title,
@@ -192,9 +231,14 @@ class Theorem:
             },
             "statement": self.statement,
             "latex": self.latex,
-            "hypotheses": [{"name": h.name, "statement": h.statement} for h in self.hypotheses],
+            "hypotheses": [
+                {"name": h.name, "statement": h.statement,
+                 "checked_by": cover[h.name], "assumed": not cover[h.name]}
+                for h in self.hypotheses
+            ],
             "checks": [
-                {"name": c.name, "kind": c.kind.value, "description": c.description}
+                {"name": c.name, "kind": c.kind.value, "description": c.description,
+                 "tests": list(c.tests), "reasons": list(c.reasons)}
                 for c in self.checks.values()
             ],
             "module": self.module,

@@ -57,6 +57,7 @@ class ReportWriter:
                 "control": inst.control,
                 "params": to_jsonable(inst.params),
                 "expect": {k: v.value for k, v in inst.expect.items()},
+                "reasons": dict(inst.reasons),
             }
             for inst in theorem.instances
             if profile in inst.profiles
@@ -85,6 +86,10 @@ class ReportWriter:
                 "verdict": outcome.verdict,
                 "summary": outcome.result.summary,
                 "strength": outcome.result.strength,
+                "strength_kind": None if outcome.result.strength_kind is None
+                else outcome.result.strength_kind.value,
+                "reason": outcome.result.reason,
+                "expected_reason": outcome.instance.reasons.get(outcome.check.name),
                 "evidence": to_jsonable(outcome.result.evidence),
                 "figures": figures,
                 "artifacts": {
