@@ -229,9 +229,7 @@ def print_summary(report: dict, console: Console) -> None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from verify.reports.record import load_report
-
-    from verify.reports.record import report_exit_code
+    from verify.reports.record import load_report, report_exit_code
 
     try:
         report = load_report(Path(args.report))

@@ -1,4 +1,4 @@
-"""Finite preorders as networkx graphs (edge a -> b means a ≼ b), with named hypothesis checks.
+r"""Finite preorders as networkx graphs (edge a -> b means a ≼ b), with named hypothesis checks.
 
 Each hypothesis check returns ``None`` when it holds, else the evidence that breaks it: the
 element with no self-loop, the triple a ≼ b, b ≼ c, not a ≼ c, or the incomparable pair.

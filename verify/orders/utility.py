@@ -25,7 +25,7 @@ from verify.orders.weak import WeakOrder
 
 
 def rank_utility(preorder: Preorder | WeakOrder) -> dict[Hashable, int]:
-    """Utility = rank of the element's indifference class (0 = least preferred).
+    r"""Utility = rank of the element's indifference class (0 = least preferred).
 
     For a :class:`Preorder` (ours): once it is a complete preorder, the down-set sizes
     :math:`c_i = |\{j : e_j \preceq e_i\}|` are equal exactly on a class and increase with
