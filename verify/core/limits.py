@@ -6,7 +6,8 @@ Mechanism (chosen for :func:`verify.core.runner.run_case`):
   there): ``signal.setitimer(ITIMER_REAL)`` delivers ``SIGALRM`` after ``limit_s``; the handler
   raises :class:`CheckTimeout`, a ``BaseException`` so that a check's own ``except Exception``
   cannot swallow it. The timer then repeats every second until the check has unwound, so even a
-  check that catches ``BaseException`` once is interrupted again. A previously armed timer and
+  check that catches ``BaseException`` is interrupted again, and whatever it returns after the
+  limit is discarded: the case is an ``error``. A previously armed timer and
   handler (e.g. pytest-timeout's) are restored afterwards, with the time it had left.
 * **In any other thread** (signals reach only the main thread): the check runs in a daemon
   worker thread and the caller waits at most ``limit_s``; on expiry the worker is abandoned (it
@@ -53,10 +54,11 @@ def call_with_limit(fn: Callable[[], T], limit_s: float | None) -> T:
 
 
 def _with_alarm(fn: Callable[[], T], limit_s: float) -> T:
-    state = {"armed": True}
+    state = {"armed": True, "fired": False}
 
     def on_alarm(signum, frame):  # noqa: ARG001 - signal handler signature
         if state["armed"]:
+            state["fired"] = True
             raise CheckTimeout(limit_s)
 
     old_handler = signal.signal(signal.SIGALRM, on_alarm)
@@ -75,12 +77,15 @@ def _with_alarm(fn: Callable[[], T], limit_s: float) -> T:
 
     try:
         try:
-            return fn()
+            value = fn()
         finally:
             disarm()
     except CheckTimeout:
         disarm()  # idempotent; covers an alarm that landed inside the first disarm
         raise
+    if state["fired"]:  # the check swallowed the interruption: its result does not count
+        raise CheckTimeout(limit_s)
+    return value
 
 
 def _with_thread(fn: Callable[[], T], limit_s: float) -> T:
