@@ -136,7 +136,10 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         what = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
         raise UsageError(f"--set: {what}{exc}") from None
-    report_dir = create_report_dir(Path(args.out), report_dir_name(args.seed))
+    try:
+        report_dir = create_report_dir(Path(args.out), report_dir_name(args.seed))
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise UsageError(f"--out {args.out!r}: {exc}") from None
     total = sum(len(t.cases(args.profile)) for t in theorems)
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
