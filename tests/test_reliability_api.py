@@ -228,3 +228,20 @@ def test_nonfinite_evidence_still_an_error():
     finally:
         object.__setattr__(check, "fn", fn)
     assert out.result.status is Status.ERROR
+
+
+def test_atomic_write_names_the_path_of_a_failed_write(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from verify.reports.atomic import atomic_write
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as write()/fsync() raise it
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        atomic_write(tmp_path / "r" / "report.json", "{}")
+    assert info.value.filename == str(tmp_path / "r" / "report.json")
+    assert not (tmp_path / "r" / "report.json").exists()
+    assert not list((tmp_path / ".relverify-tmp").iterdir())  # no temporary file left behind

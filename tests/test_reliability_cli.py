@@ -167,7 +167,8 @@ def test_disk_full_while_writing(capsys, out, monkeypatch):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
     monkeypatch.setattr(record, "atomic_write", full)
-    one_line_error(capsys, DEMO_RUN + ["--out", out], r"report\.json: No space left on device")
+    one_line_error(capsys, DEMO_RUN + ["--out", out],
+                   r"report in .*out/\S+: \S+report\.json: No space left on device")
 
 
 # ------------------------------------------------------------------------------------ show

@@ -160,11 +160,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
             if args.no_progress:
                 console.print(f"{outcome.case_id}: {outcome.result.status}", markup=False)
 
-        outcomes, writer = run_theorems(
-            theorems, profile=args.profile, seed=args.seed, device=device,
-            report_dir=report_dir, on_start=on_start, on_outcome=on_outcome, progress=on_message,
-            options=options, check_timeout_s=timeout,
-        )
+        try:
+            outcomes, writer = run_theorems(
+                theorems, profile=args.profile, seed=args.seed, device=device,
+                report_dir=report_dir, on_start=on_start, on_outcome=on_outcome,
+                progress=on_message, options=options, check_timeout_s=timeout,
+            )
+        except OSError as exc:  # full disk, folder removed or made read-only while running
+            raise UsageError(f"cannot write the report in {report_dir}: "
+                             f"{_os_reason(exc)}") from None
     print_summary(writer.to_dict(), _out())
     _out().print(f"report: {report_dir}/report.json, report.md, report.html", markup=False,
                  highlight=False)

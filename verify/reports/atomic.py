@@ -56,9 +56,11 @@ def atomic_write(path: Path, data: bytes | str, tmp_dir: Path | None = None) -> 
             os.fsync(fh.fileno())
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and not exc.filename:  # e.g. ENOSPC from write()
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise
