@@ -57,7 +57,7 @@ def _spin(instance, ctx):
 
 @HOSTILE.check("stubborn", CheckKind.NUMERIC)
 def _stubborn(instance, ctx):
-    for _ in range(3):
+    for _ in range(2):
         with contextlib.suppress(BaseException):
             time.sleep(100)
     return Result.confirmed("swallowed the interruption")

@@ -133,7 +133,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     try:
         for theorem in theorems:
             theorem.with_options(options)  # e.g. a user's bound: bad input exits 2 here
-    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+    except Exception as exc:  # noqa: BLE001 - a theorem's option hook refusing the input
         what = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
         raise UsageError(f"--set: {what}{exc}") from None
     try:
