@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 
@@ -57,9 +58,10 @@ class WeakOrder:
         return len(self.elements)
 
     def leq(self, a: Hashable, b: Hashable) -> bool:
-        index = self._index()
-        return bool(self.keys[index[a]] <= self.keys[index[b]])
+        """``a ≼ b`` (a dictionary look-up and one key comparison)."""
+        return bool(self.keys[self._index[a]] <= self.keys[self._index[b]])
 
+    @cached_property
     def _index(self) -> dict[Hashable, int]:
         return {e: i for i, e in enumerate(self.elements)}
 
