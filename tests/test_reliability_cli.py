@@ -113,6 +113,7 @@ RUN_CASES = {
     "no-subcommand": ([], r"required"),
     "unknown-flag": (DEMO_RUN + ["--frobnicate"], r"--frobnicate"),
     "out-nul-byte": (DEMO_RUN + ["--out", "bad\x00path"], r"--out.*null"),
+    "out-empty": (DEMO_RUN + ["--out", ""], r"--out is empty"),
 }
 
 

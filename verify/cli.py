@@ -136,6 +136,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     except Exception as exc:  # noqa: BLE001 - a theorem's option hook refusing the input
         what = "" if isinstance(exc, ValueError) else f"{type(exc).__name__}: "
         raise UsageError(f"--set: {what}{exc}") from None
+    if not args.out.strip():
+        raise UsageError("--out is empty: give the folder that receives the report")
     try:
         report_dir = create_report_dir(Path(args.out), report_dir_name(args.seed))
     except ValueError as exc:  # e.g. a NUL byte in the path
