@@ -215,6 +215,12 @@ def _user_bound(options) -> list:
 
 
 THEOREM.option_instances = _user_bound
+THEOREM.options = {
+    "bound": "your neuron-count bound N(eps) as a formula: adds the instance user-bound",
+    "relation": "relation of user-bound: gaussian | brownian | laplace (default gaussian)",
+    "eps": "target sup error of user-bound (default 1e-3)",
+    "executor": "executor of the scaling sweep: serial | local | dask-local | dask://HOST:PORT",
+}
 for _rel, _eps in (("gaussian", 1e-3), ("brownian", 1e-1), ("laplace", 2e-1)):
     THEOREM.instance(
         f"derived-{_rel}", relation=_rel, eps=_eps,

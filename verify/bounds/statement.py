@@ -26,10 +26,20 @@ Named quantities (computed by :func:`verify.bounds.quantities.compute_quantities
 
 Functions: ``log exp sqrt ceiling floor Max Min Abs``; constants ``pi``, ``E``. ``^`` means
 ``**``. Parsing is token-whitelisted before sympy sees the text, so no other Python runs.
+
+Guards (ours): a bound is user input, so before sympy sees it the text is limited in length
+(:data:`MAX_CHARS`), tokens (:data:`MAX_TOKENS`) and syntactic nesting (:data:`MAX_DEPTH`, which
+also bounds runs of unary minus signs), and it is parsed with ``evaluate=False``: sympy never
+multiplies out ``10**10**10``. :meth:`BoundStatement.evaluate` walks the expression tree in
+IEEE double precision, where every operation takes constant time; a value beyond the double
+range, e.g. ``E**E**E**E**E`` (:math:`e^{e^{3.8\cdot 10^{6}}}`), is a ``ValueError`` naming the
+bound, never a hang. A bound without quantities is evaluated once at parse time, so such input
+is refused before any work.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import math
 import re
@@ -76,6 +86,9 @@ FUNCTIONS: dict[str, object] = {
     "E": sympy.E,
 }
 _ALLOWED_OPS = {"+", "-", "*", "/", "**", "^", "(", ")", ","}
+MAX_CHARS = 1000  #: longest bound text accepted
+MAX_TOKENS = 400  #: most tokens (names, numbers, operators) in a bound
+MAX_DEPTH = 100  #: deepest syntactic nesting (parentheses, operators, unary signs)
 
 
 def allowed_name(name: str) -> bool:
@@ -111,17 +124,8 @@ class BoundStatement:
                 f"bound {self.text!r} needs {', '.join(missing)}, not computed for this instance "
                 f"(available indexed quantities stop at the computed spectrum)"
             )
-        subs = {sympy.Symbol(n, real=True): float(quantities[n]) for n in self.names}
-        value = self.expr.xreplace(subs).evalf(30)
-        try:
-            out = float(value)
-        except TypeError:
-            raise ValueError(
-                f"bound {self.text!r} does not evaluate to a real number: {value}"
-            ) from None
-        if not math.isfinite(out):
-            raise ValueError(f"bound {self.text!r} evaluates to {out}")
-        return out
+        values = {n: float(quantities[n]) for n in self.names}
+        return _evaluate(self.expr, values, self.text)
 
     def neurons(self, quantities: Mapping[str, float]) -> int:
         """The bound rounded up to a whole number of hidden neurons (>= 0).
@@ -142,8 +146,15 @@ def parse_bound(text: str, label: str = "stated") -> BoundStatement:
     """Parse a bound formula; ``ValueError`` naming any unknown symbol or forbidden token."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError("a bound must be a non-empty string, e.g. '10**4' or 'm_min + 3'")
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"bound is {len(text)} characters long; at most {MAX_CHARS} are "
+                         f"accepted (starts {text[:40]!r})")
+    tokens = _tokens(text)
+    if len(tokens) > MAX_TOKENS:
+        raise ValueError(f"bound has {len(tokens)} tokens; at most {MAX_TOKENS} are accepted "
+                         f"(starts {text[:40]!r})")
     unknown: list[str] = []
-    for tok in _tokens(text):
+    for tok in tokens:
         if tok.type == tokenize.NAME:
             if not allowed_name(tok.string) and tok.string not in unknown:
                 unknown.append(tok.string)
@@ -160,19 +171,112 @@ def parse_bound(text: str, label: str = "stated") -> BoundStatement:
             f"{', '.join(p + '_<i>' for p in INDEXED_PREFIXES)}, "
             f"functions/constants {', '.join(FUNCTIONS)}"
         )
+    depth = _nesting(text)
+    if depth > MAX_DEPTH:
+        raise ValueError(f"bound {_short(text)} is nested {depth} levels deep; at most "
+                         f"{MAX_DEPTH} are accepted")
     local: dict[str, object] = dict(FUNCTIONS)
-    for tok in _tokens(text):
+    for tok in tokens:
         if tok.type == tokenize.NAME and tok.string not in FUNCTIONS:
             local[tok.string] = sympy.Symbol(tok.string, real=True)
     try:
-        expr = parse_expr(text, local_dict=local,
+        expr = parse_expr(text, local_dict=local, evaluate=False,
                           transformations=standard_transformations + (convert_xor,))
-    except (SyntaxError, TypeError) as exc:
-        raise ValueError(f"cannot parse bound {text!r}: {exc}") from None
-    expr = sympy.sympify(expr)
+    except (SyntaxError, TypeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"cannot parse bound {_short(text)}: {_one_line(exc)}") from None
     if not isinstance(expr, sympy.Expr):
         raise ValueError(f"bound {text!r} is not an expression")
-    return BoundStatement(text=text, expr=expr, label=label)
+    statement = BoundStatement(text=text, expr=expr, label=label)
+    if not statement.names:  # a plain number: evaluate now, so a bad one is refused before work
+        statement.evaluate({})
+    return statement
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 80 else repr(text[:60]) + f"... ({len(text)} characters)"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+def _nesting(text: str) -> int:
+    """Depth of the Python syntax tree of ``text`` (already token-whitelisted), iteratively."""
+    try:
+        tree = ast.parse(text.replace("^", "**").strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise ValueError(f"cannot parse bound {_short(text)}: {_one_line(exc)}") from None
+    deepest, stack = 0, [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+_UNARY = {
+    sympy.exp: math.exp, sympy.ceiling: math.ceil, sympy.floor: math.floor, sympy.Abs: abs,
+}
+
+
+def _evaluate(expr: sympy.Basic, values: Mapping[str, float], text: str) -> float:
+    """``expr`` in IEEE doubles (ours): constant time per node, ``ValueError`` naming ``text``
+    on overflow (beyond ~1.8e308), a non-real value, or division by zero."""
+    try:
+        out = _eval_node(expr, values)
+    except OverflowError:
+        raise ValueError(f"bound {_short(text)} exceeds the floating-point range (~1.8e308): "
+                         f"no network has that many neurons") from None
+    except ZeroDivisionError:
+        raise ValueError(f"bound {_short(text)} divides by zero for this instance") from None
+    except ValueError as exc:
+        raise ValueError(f"bound {_short(text)} does not evaluate to a real number for this "
+                         f"instance ({_one_line(exc)})") from None
+    return out
+
+
+def _finite(value: float) -> float:
+    if math.isnan(value):
+        raise ValueError("NaN")
+    if math.isinf(value):
+        raise OverflowError
+    return value
+
+
+def _eval_node(node: sympy.Basic, values: Mapping[str, float]) -> float:
+    if isinstance(node, sympy.Symbol):
+        return _finite(values[node.name])
+    if node is sympy.pi:
+        return math.pi
+    if node is sympy.E:
+        return math.e
+    if isinstance(node, sympy.Number):
+        if isinstance(node, sympy.Rational):
+            p, q = int(node.p), int(node.q)
+            return _finite(p / q)  # OverflowError for a huge integer literal
+        return _finite(float(node))
+    args = [_eval_node(a, values) for a in node.args]
+    if isinstance(node, sympy.Add):
+        return _finite(math.fsum(args))
+    if isinstance(node, sympy.Mul):
+        return _finite(math.prod(args))
+    if isinstance(node, sympy.Pow):
+        base, power = args
+        if base == 0 and power < 0:
+            raise ZeroDivisionError
+        return _finite(math.pow(base, power))
+    if isinstance(node, sympy.log):
+        if any(a <= 0 for a in args):
+            raise ValueError("log of a number <= 0")
+        return _finite(math.log(*args) if len(args) == 1 else math.log(args[0], args[1]))
+    if isinstance(node, sympy.Max):
+        return max(args)
+    if isinstance(node, sympy.Min):
+        return min(args)
+    for fn, impl in _UNARY.items():
+        if isinstance(node, fn) and len(args) == 1:
+            return _finite(float(impl(args[0])))
+    raise ValueError(f"unsupported operation {type(node).__name__}")
 
 
 __all__ = [

@@ -19,6 +19,9 @@ class Profile:
     derandomize: bool  # hypothesis derandomized; otherwise seeded from the run seed
     certify: bool  # epsilon claims need a certificate to be `confirmed`
     time_scale: float  # multiplies time budgets
+    #: wall-clock limit of one check in seconds (0 = none); past it the check ends as ``error``.
+    #: Generous: the slowest standard-profile check takes about a minute (reference report).
+    check_timeout_s: float = 1800.0
 
     def pick(self, quick: T, standard: T, full: T | None = None) -> T:
         """Return the value for this profile (``full`` defaults to ``standard``)."""
@@ -43,11 +46,14 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    "quick": Profile("quick", max_examples=30, derandomize=True, certify=False, time_scale=0.25),
+    "quick": Profile("quick", max_examples=30, derandomize=True, certify=False, time_scale=0.25,
+                     check_timeout_s=600.0),
     "standard": Profile(
-        "standard", max_examples=200, derandomize=False, certify=True, time_scale=1.0
+        "standard", max_examples=200, derandomize=False, certify=True, time_scale=1.0,
+        check_timeout_s=1800.0,
     ),
-    "full": Profile("full", max_examples=2000, derandomize=False, certify=True, time_scale=4.0),
+    "full": Profile("full", max_examples=2000, derandomize=False, certify=True, time_scale=4.0,
+                    check_timeout_s=7200.0),
 }
 
 

@@ -1,4 +1,9 @@
-"""Run one check on one instance, turning every failure mode into a :class:`Result`."""
+"""Run one check on one instance, turning every failure mode into a :class:`Result`.
+
+Failure modes: an exception or any ``BaseException`` but ``KeyboardInterrupt`` (``SystemExit``
+from a check included), a run past the check's time limit (:mod:`verify.core.limits`), a return
+value that is not a :class:`Result`, and NaN/inf evidence.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from verify.core.context import Context, derive_seed
+from verify.core.limits import CheckTimeout, call_with_limit
 from verify.core.profiles import Profile
 from verify.core.result import Result
 from verify.core.status import Status
@@ -62,8 +68,14 @@ def run_case(
     artifact_root: Path | None = None,
     progress=None,
     options: dict[str, str] | None = None,
+    time_limit_s: float | None = None,
 ) -> CaseOutcome:
-    """Run ``check`` on ``instance``. Exceptions, NaN evidence and wrong return types are errors."""
+    """Run ``check`` on ``instance``. Exceptions, NaN evidence and wrong return types are errors.
+
+    ``time_limit_s`` (default: the profile's ``check_timeout_s``; 0 = none) bounds the check's
+    wall-clock time: past it the check is interrupted and reported as ``error``.
+    """
+    limit = profile.check_timeout_s if time_limit_s is None else time_limit_s
     seed = derive_seed(run_seed, theorem.id, instance.id, check.name)
     artifact_dir = None
     if artifact_root is not None:
@@ -81,7 +93,7 @@ def run_case(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = check.fn(instance, ctx)
+            result = call_with_limit(lambda: check.fn(instance, ctx), limit)
         if not isinstance(result, Result):
             result = Result.error(
                 f"check returned {type(result).__name__}, not a Result", returned=repr(result)
@@ -94,7 +106,14 @@ def run_case(
                     original_status=result.status.value,
                     original_summary=result.summary,
                 )
-    except Exception as exc:  # a broken check is reported, never raised through the run
+    except CheckTimeout as exc:
+        result = Result.error(
+            f"check exceeded {exc.limit_s:g} s (its time limit) and was stopped",
+            time_limit_s=exc.limit_s, traceback=traceback.format_exc(limit=8),
+        )
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a broken check (even sys.exit) is reported
         result = Result.error(
             f"{type(exc).__name__}: {exc}",
             traceback=traceback.format_exc(limit=8),

@@ -27,8 +27,11 @@ def run_theorems(
     on_outcome: Callable[[CaseOutcome], None] | None = None,
     progress: Callable[[str], None] | None = None,
     options: dict[str, str] | None = None,
+    check_timeout_s: float | None = None,
 ):
     """Run every case of ``theorems``; return ``(outcomes, writer)``.
+
+    ``check_timeout_s`` overrides the profile's per-check time limit (0: none).
 
     With ``report_dir`` the report files are rewritten atomically after each case, so an
     interrupted run leaves a complete report of what finished (marked incomplete).
@@ -57,6 +60,7 @@ def run_theorems(
                 theorem, instance, check, expected,
                 profile=prof, run_seed=seed, device=device,
                 artifact_root=artifact_root, progress=progress, options=options,
+                time_limit_s=check_timeout_s,
             )
             outcomes.append(outcome)
             if writer is not None:

@@ -117,6 +117,9 @@ class Theorem:
     # instances built from ``--set KEY=VALUE`` options (e.g. a user's own bound); see
     # :meth:`with_options`
     option_instances: Callable[[Mapping[str, str]], list[Instance]] | None = None
+    #: the ``--set KEY=VALUE`` keys this theorem reads (key -> description); the CLI refuses a
+    #: key that no selected theorem declares
+    options: dict[str, str] = field(default_factory=dict)
 
     def with_options(self, options: Mapping[str, str] | None) -> None:
         """Add the instances that ``options`` ask for (a user's claim, expected as stated)."""

@@ -9,15 +9,18 @@ from verify.orders.utility import (
     represents,
     select,
 )
+from verify.orders.weak import WeakOrder, rank_utility_from_key
 
 __all__ = [
     "Preorder",
+    "WeakOrder",
     "PreorderError",
     "cantor_utility",
     "find_discontinuity",
     "indifference_classes",
     "lexicographic",
     "rank_utility",
+    "rank_utility_from_key",
     "represents",
     "select",
     "utility_order",

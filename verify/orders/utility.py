@@ -21,27 +21,27 @@ import networkx as nx
 import numpy as np
 
 from verify.orders.preorder import Preorder
+from verify.orders.weak import WeakOrder
 
 
-def rank_utility(preorder: Preorder) -> dict[Hashable, int]:
-    """Utility = rank of the element's indifference class (0 = least preferred).
+def rank_utility(preorder: Preorder | WeakOrder) -> dict[Hashable, int]:
+    r"""Utility = rank of the element's indifference class (0 = least preferred).
+
+    For a :class:`Preorder` (ours): once it is a complete preorder, the down-set sizes
+    :math:`c_i = |\{j : e_j \preceq e_i\}|` are equal exactly on a class and increase with
+    it, so the dense rank of :math:`c` is the class rank: :math:`O(n^2)` on the matrix, no
+    graph. A :class:`~verify.orders.weak.WeakOrder` (a key function or ranks) is sorted instead,
+    :math:`O(n \log n)`, without any matrix.
 
     Raises :class:`~verify.orders.preorder.PreorderError` if the relation is not a complete
     preorder, naming the offending element, pair or triple.
     """
+    if isinstance(preorder, WeakOrder):
+        return preorder.rank_utility()
     preorder.require_complete_preorder()
-    graph = preorder.to_graph()
-    condensed = nx.condensation(graph)  # node attr "members"; edges between distinct classes
-    order = list(nx.topological_sort(condensed))
-    # complete + transitive => consecutive classes are comparable: the topological order is total
-    for lo, hi in zip(order, order[1:]):
-        if not condensed.has_edge(lo, hi):  # pragma: no cover - excluded by the checks above
-            raise AssertionError("condensation of a complete preorder is not a chain")
-    utility: dict[Hashable, int] = {}
-    for rank, cls in enumerate(order):
-        for member in condensed.nodes[cls]["members"]:
-            utility[member] = rank
-    return utility
+    down = preorder.leq.sum(axis=0)
+    _, rank = np.unique(down, return_inverse=True)
+    return {e: int(r) for e, r in zip(preorder.elements, rank)}
 
 
 def indifference_classes(preorder: Preorder) -> list[set[Hashable]]:
@@ -79,7 +79,9 @@ def represents(
     preorder: Preorder, utility: dict[Hashable, Any]
 ) -> dict[str, Any] | None:
     """None if ``x ≼ y ⇔ u(x) ≤ u(y)`` for every pair, else the first pair where it fails."""
-    u = np.array([utility[e] for e in preorder.elements], dtype=object)
+    values = [utility[e] for e in preorder.elements]
+    integral = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values)
+    u = np.array(values, dtype=np.int64 if integral and values else object)
     by_u = u[:, None] <= u[None, :]
     bad = np.argwhere(by_u.astype(bool) != preorder.leq)
     if bad.size == 0:

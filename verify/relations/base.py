@@ -147,6 +147,7 @@ class Relation:
         self._np_cols: Callable[..., Any] | None = None
         self._torch_cols: Callable[..., Any] | None = None
         self._symmetric: bool | None = None
+        self._symmetry_evidence: dict[str, Any] = {}
         if expr is not None:
             if len(self.x_syms) != x_box.dim or len(self.y_syms) != y_box.dim:
                 raise ValueError(
@@ -227,22 +228,35 @@ class Relation:
 
     @property
     def symmetric(self) -> bool:
-        """Whether ``r(x, y) == r(y, x)`` on a common box (sympy check, else 256 random pairs)."""
+        """Whether ``r(x, y) == r(y, x)`` on a common box.
+
+        Decided symbolically when sympy simplifies :math:`r(x, y) - r(y, x)` to 0, else on a grid
+        plus 256 seeded random points, comparing the pairs where both values are finite (a
+        non-finite value must be matched by the same non-finite value). How it was decided is
+        in :attr:`symmetry_evidence`.
+        """
         if self._symmetric is None:
-            self._symmetric = self._check_symmetric()
+            self._symmetric, self._symmetry_evidence = self._check_symmetric()
         return self._symmetric
 
-    def _check_symmetric(self) -> bool:
+    @property
+    def symmetry_evidence(self) -> dict[str, Any]:
+        """How :attr:`symmetric` was decided: ``method`` (``symbolic``, ``sampled``, ``boxes``
+        or ``undecided``), pair counts, and a witness pair when it is not symmetric."""
+        self.symmetric  # noqa: B018 - computes and caches both
+        return dict(self._symmetry_evidence)
+
+    def _check_symmetric(self) -> tuple[bool, dict[str, Any]]:
         if self.x_box != self.y_box:
-            return False
+            return False, {"method": "boxes", "note": "x and y boxes differ"}
         if self.expr is not None:
             swap = {**dict(zip(self.x_syms, self.y_syms)), **dict(zip(self.y_syms, self.x_syms))}
             if sympy.simplify(self.expr - self.expr.xreplace(swap)) == 0:
-                return True
+                return True, {"method": "symbolic", "note": "r(x,y) - r(y,x) simplifies to 0"}
         rng = np.random.default_rng(0)
         pts = np.vstack([self.x_box.grid(3), self.x_box.sample(256, rng)])
         K = self.gram(pts, pts)
-        return bool(np.allclose(K, K.T, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(K).max())))
+        return _symmetric_on_samples(K, pts)
 
     def describe(self) -> dict[str, Any]:
         """A JSON-able summary: name, expression (string and LaTeX), boxes, params."""
@@ -337,6 +351,30 @@ class Relation:
             Y = Y[:, None]
         n, m = X.shape[0], Y.shape[0]
         return self.torch(X[:, None, :].expand(n, m, self.dx), Y[None, :, :].expand(n, m, self.dy))
+
+
+def _symmetric_on_samples(K: np.ndarray, pts: np.ndarray) -> tuple[bool, dict[str, Any]]:
+    """Compare ``K`` with ``K.T`` on finite pairs; non-finite entries must match exactly."""
+    T = K.T
+    finite = np.isfinite(K) & np.isfinite(T)
+    same_nonfinite = (np.isnan(K) & np.isnan(T)) | (np.isinf(K) & (K == T))
+    scale = max(1.0, float(np.abs(K[finite]).max())) if finite.any() else 1.0
+    close = np.zeros_like(finite)
+    close[finite] = np.abs(K[finite] - T[finite]) <= 1e-12 * scale + 1e-12 * np.abs(T[finite])
+    bad = ~(close | same_nonfinite)
+    evidence: dict[str, Any] = {
+        "method": "sampled", "pairs": int(K.size), "finite_pairs": int(finite.sum()),
+        "note": "compared on sampled pairs where both values are finite",
+    }
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        evidence.update(x=pts[i].tolist(), y=pts[j].tolist(), r_xy=float(K[i, j]),
+                        r_yx=float(K[j, i]), mismatched_pairs=int(bad.sum()))
+        return False, evidence
+    if not finite.any():
+        evidence.update(method="undecided", note="no sampled pair has finite values")
+        return False, evidence
+    return True, evidence
 
 
 def _jsonable(v: Any) -> Any:

@@ -12,6 +12,30 @@ import tempfile
 from pathlib import Path
 
 TMP_DIR_NAME = ".relverify-tmp"
+_MAX_SUFFIX = 10_000
+
+
+def create_report_dir(parent: Path, name: str) -> Path:
+    """Create and return a new, empty report folder ``parent/name`` (``name_2``, ``name_3``, ...
+    when taken).
+
+    ``os.mkdir`` is atomic and fails on an existing entry, so two runs started in the same second
+    with the same seed get two folders, and a folder (or file) that exists is never reused.
+    ``parent`` is created when missing; ``OSError`` (naming the path) when it cannot be: a
+    file, ``/dev/null``, a read-only or unwritable folder.
+    """
+    parent = Path(parent)
+    if parent.exists() and not parent.is_dir():
+        raise NotADirectoryError(20, "not a directory", str(parent))
+    parent.mkdir(parents=True, exist_ok=True)
+    for k in range(1, _MAX_SUFFIX):
+        path = parent / (name if k == 1 else f"{name}_{k}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(17, "no free report folder name", str(parent / name))
 
 
 def atomic_write(path: Path, data: bytes | str, tmp_dir: Path | None = None) -> None:
@@ -32,9 +56,11 @@ def atomic_write(path: Path, data: bytes | str, tmp_dir: Path | None = None) -> 
             os.fsync(fh.fileno())
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError) and not exc.filename:  # e.g. ENOSPC from write()
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         raise

@@ -114,7 +114,8 @@ class ReportWriter:
             "by_status": dict(Counter(r["status"] for r in results)),
             "by_verdict": dict(verdicts),
             "controls": sum(1 for r in results if r["control"]),
-            "exit_code": exit_code_for(verdicts),
+            # an incomplete report (a run still going, killed or interrupted) is not a pass
+            "exit_code": exit_code_for(verdicts) if self.complete else 1,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,17 +153,70 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+def report_exit_code(report: dict[str, Any]) -> int:
+    """The exit code a report stands for, from its results (not the stored field): 1 when it is
+    incomplete or any verdict is not ``match``, else 0."""
+    if report.get("complete") is not True:
+        return 1
+    verdicts = Counter(r["verdict"] for t in report["theorems"] for r in t["results"])
+    return exit_code_for(verdicts)
+
+
+def _shape_error(data: Any) -> str | None:
+    """What is wrong with a parsed report's shape (None when it has every field show reads)."""
+    if not isinstance(data, dict):
+        return f"top level is a {type(data).__name__}, not an object"
+    if data.get("schema") != SCHEMA:
+        return f"not a relverify report (schema={data.get('schema')!r})"
+    version = data.get("schema_version")
+    if type(version) is not int or version != SCHEMA_VERSION:
+        return f"unknown schema_version {version!r} (this relverify reads {SCHEMA_VERSION})"
+    if not isinstance(data.get("complete"), bool):
+        return "field 'complete' is missing or not true/false"
+    prov = data.get("provenance")
+    if not isinstance(prov, dict) or "profile" not in prov or "seed" not in prov:
+        return "field 'provenance' is missing or lacks profile/seed"
+    summ = data.get("summary")
+    need = {"cases": int, "controls": int, "by_status": dict, "by_verdict": dict}
+    if not isinstance(summ, dict) or any(not isinstance(summ.get(k), t) for k, t in need.items()):
+        return "field 'summary' is missing or lacks cases/controls/by_status/by_verdict"
+    theorems = data.get("theorems")
+    if not isinstance(theorems, list):
+        return "field 'theorems' is missing or not a list"
+    for i, t in enumerate(theorems):
+        if not isinstance(t, dict) or not isinstance(t.get("results"), list):
+            return f"theorems[{i}] has no list of results"
+        for j, r in enumerate(t["results"]):
+            if not isinstance(r, dict):
+                return f"theorems[{i}].results[{j}] is not an object"
+            for k in ("case", "expected", "status", "verdict", "summary"):
+                if not isinstance(r.get(k), str):
+                    return f"theorems[{i}].results[{j}].{k} is missing or not a string"
+            if not isinstance(r.get("control"), bool):
+                return f"theorems[{i}].results[{j}].control is missing or not true/false"
+    return None
+
+
 def load_report(path: Path) -> dict[str, Any]:
-    """Load a saved report (a report directory or its report.json); ValueError if unreadable."""
+    """Load a saved report (a report directory or its report.json).
+
+    ``ValueError`` (one line) if it is missing, not JSON, or not of the shape of schema
+    ``relverify.report`` version 1; ``OSError`` if it cannot be read.
+    """
     path = Path(path)
     if path.is_dir():
         path = path / "report.json"
     if not path.exists():
         raise ValueError(f"no report at {path}")
+    if not path.is_file():
+        raise ValueError(f"{path} is not a file")
     try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(path.read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not valid JSON: {exc}") from None
-    if data.get("schema") != SCHEMA:
-        raise ValueError(f"{path} is not a relverify report (schema={data.get('schema')!r})")
+    except RecursionError:
+        raise ValueError(f"{path} is nested too deeply to be a report") from None
+    problem = _shape_error(data)
+    if problem is not None:
+        raise ValueError(f"{path} is not a report this relverify can show: {problem}")
     return data
