@@ -144,3 +144,17 @@ class RKBSPair:
         sg = max(float(np.abs(u) @ np.abs(py)), 1e-300)
         return {"f(x)": f_x, "<f,k(x,.)>": lhs_f, "f_rel": abs(f_x - lhs_f) / sf,
                 "g(y)": g_y, "<k(.,y),g>": lhs_g, "g_rel": abs(g_y - lhs_g) / sg}
+
+
+class FeatureKernel:
+    """k(x, y) = <φ(x), ψ(y)> (ψ = φ when ``psi`` is None) on ``x_box`` × ``y_box``."""
+
+    def __init__(self, name: str, phi: FeatureMap, psi: FeatureMap | None, x_box, y_box) -> None:
+        self.name, self.phi, self.psi, self.x_box, self.y_box = name, phi, psi, x_box, y_box
+
+    @property
+    def symmetric(self) -> bool:
+        return self.psi is None
+
+    def gram(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return self.phi(X) @ (self.psi or self.phi)(Y).T
