@@ -24,8 +24,17 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from verify import CheckKind, Counterexample, Hypothesis, Result, Source, Strength, Theorem
-from verify import register, run_property
+from verify import (
+    CheckKind,
+    Counterexample,
+    Hypothesis,
+    Result,
+    Source,
+    Strength,
+    Theorem,
+    register,
+    run_property,
+)
 from verify.core.status import Status
 from verify.kernels import graded
 from verify.kernels import rkhs as R
@@ -164,8 +173,8 @@ def rkbs_pair(instance, ctx):
         out = pair.reproducing(rng.standard_normal(m), rng.standard_normal(m),
                                xb.sample(1, rng)[0], yb.sample(1, rng)[0])
         if out["f_rel"] > 1e-8 or out["g_rel"] > 1e-8:
-            raise Counterexample(f"reproducing identity off by {max(out['f_rel'], out['g_rel']):.2e}",
-                                 **out)
+            worst = max(out["f_rel"], out["g_rel"])
+            raise Counterexample(f"reproducing identity off by {worst:.2e}", **out)
 
     res = run_property(st.integers(0, 2**31 - 1), prop, ctx, claim=f"both reproducing identities "
                        f"to 1e-8 (m = {m}, dim B_X = dim B_Y = {nd['dim_BX']}, σ_min(Q_ΦᵀQ_Ψ) = "

@@ -29,13 +29,19 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
-from hypothesis import strategies as st
 
-from verify import CheckKind, Counterexample, Hypothesis, Result, Source, Strength, Theorem
-from verify import register, run_property
+from verify import (
+    CheckKind,
+    Hypothesis,
+    Result,
+    Source,
+    Strength,
+    Theorem,
+    register,
+)
 from verify.checks.approximation import Budget, check_approximation
-from verify.core.status import Status
-from verify.kernels import binary_krr, exp_features, exp_transfer, graded, rank_growth
+from verify.kernels import checks as KC
+from verify.kernels import exp_features, graded
 from verify.kernels.attention import AttentionKernel, definiteness, symmetry
 from verify.relations import Box, Relation
 from verify.relations import library as L
@@ -80,7 +86,8 @@ def symmetry_check(instance, ctx):
     v = symmetry(k, box, box)
     ev = {"M": str(k.M.tolist()), "proof": v.proof, "witness": v.witness, "claim": claim}
     if v.symmetric == claim:
-        return graded(Result.confirmed(f"κ is {'' if claim else 'not '}symmetric, as claimed: {v.proof}",
+        what = "" if claim else "not "
+        return graded(Result.confirmed(f"κ is {what}symmetric, as claimed: {v.proof}",
                                 "symbolic proof (sympy, exact rationals)", **ev
                                 ), Strength.SYMBOLIC)
     code = "symmetry-proof" if v.symmetric else "exact-asymmetric-pair"
@@ -124,7 +131,8 @@ def feature_expansion(instance, ctx):
         return Result.refuted(
             f"{len(out['mismatches'])} of {out['compared']} coefficients differ; first: degree "
             f"{m['degree']}, {m['monomial']}: series {m['series']} vs features {m['features']}",
-            "symbolic proof (sympy, exact)", **ev).because("coefficient-mismatch", Strength.SYMBOLIC)
+            "symbolic proof (sympy, exact)", **ev
+        ).because("coefficient-mismatch", Strength.SYMBOLIC)
     return graded(Result.confirmed(
         f"all {out['compared']} coefficients up to total degree {out['order']} (d = "
         f"{out['d']}) agree", "symbolic proof (sympy, exact) to the stated order", **ev
@@ -167,30 +175,8 @@ def tail_bound(instance, ctx):
                "1e-1 … 1e-8: growing (infinite) or saturating at an exact rank",
                reasons=("finite-exact-rank",))
 def rank_growth_check(instance, ctx):
-    rel = instance["relation"]
-    lad = rank_growth.rank_ladder(rel, EPS_LADDER, ctx.seed, ctx.profile.pick(16, None),
-                                  ctx.profile.pick(21, None))
-    ev, exact = lad.to_dict(), rank_growth.exact_polynomial_rank(rel)
-    ev["exact_rank"] = exact
-    if exact is not None:
-        if max(lad.eym_floor) > exact:
-            return Result.error("EYM floor above the exact rank: a bug", **ev)
-        return Result.refuted(
-            f"{rel.name} is a polynomial of exact separation rank {exact} (sympy): finite-"
-            f"dimensional; the ranks saturate (Schmidt {lad.schmidt_rank}, EYM {lad.eym_floor})",
-            "symbolic proof (rank of the coefficient matrix)", **ev
-        ).because("finite-exact-rank", Strength.SYMBOLIC)
-    grows = lad.non_decreasing() and lad.eym_floor[-1] > max(
-        [*lad.eym_floor[:-1], *instance.params.get("finite_ranks", ())])
-    if not grows:
-        return Result.inconclusive(f"the EYM floor stops growing: {lad.eym_floor}", "sampled", **ev)
-    fit = lad.growth_fit()
-    return graded(Result.confirmed(
-        f"ranks keep growing as ε falls: EYM floor {lad.eym_floor}, Schmidt {lad.schmidt_rank}; "
-        f"no feature map with < {lad.eym_floor[-1]} features reaches {EPS_LADDER[-1]:g}; fit "
-        f"m_min ≈ {fit['a']:.3g}·log(1/ε)^{fit['c']:.3g}", "rigorous lower bound (EYM) at each "
-        "ε; growth is evidence of infinite rank (finitely many ε), the fit a measurement", **ev
-    ), Strength.LOWER_BOUND)
+    return KC.rank_growth(instance["relation"], EPS_LADDER, ctx,
+                          instance.params.get("finite_ranks", ()))
 
 
 @THEOREM.check("representer", CheckKind.PROPERTY, "binary kernel ridge regression: full solve = "
@@ -198,35 +184,8 @@ def rank_growth_check(instance, ctx):
                tests=("ridge",), reasons=("counterexample", "hypothesis:ridge"))
 def representer(instance, ctx):
     k: AttentionKernel = instance["kernel"]
-    lam_fixed, drop = instance.params.get("lam"), instance.params.get("drop_x", 0)
-    if lam_fixed is not None and lam_fixed <= 0:
-        return Result.not_applicable(f"λ = {lam_fixed} ≤ 0: the minimiser is not unique and the "
-                                     "problem need not be strictly convex", "exact", lam=lam_fixed
-                                     ).because("hypothesis:ridge", Strength.SYMBOLIC)
-    F, G = k.features(instance["N"])
-
-    def prop(ex):
-        n, n2, log_lam, seed = ex
-        rng = np.random.default_rng(seed)
-        X, Y = rng.uniform(-1, 1, (n, k.dt)), rng.uniform(-1, 1, (n2, k.ds))
-        Z, lam = rng.standard_normal((n, n2)), lam_fixed or 10.0**log_lam
-        sub = (list(range(n - drop)), list(range(n2)))
-        rep = binary_krr.representer_report(F(X), G(Y), Z, lam, F(rng.uniform(-1, 1, (5, k.dt))),
-                                            G(rng.uniform(-1, 1, (5, k.ds))), sub)
-        bad = [key for key in ("weights_rel_diff", "prediction_rel_diff", "optimality_rel",
-                               "span_residual") if rep[key] > 1e-9]
-        if bad:
-            raise Counterexample(f"{', '.join(bad)} > 1e-9 for n = {n}, n' = {n2}, λ = {lam:.3g}"
-                                 f" (span residual {rep['span_residual']:.3g})", **rep)
-
-    strat = st.tuples(st.integers(2 + drop, 6), st.integers(2, 6), st.floats(-3, 0),
-                      st.integers(0, 2**31 - 1))
-    res = run_property(strat, prop, ctx, claim="W* = Φᵀ A Ψ, K_X A K_Y + λA = Z, both solvers "
-                       "agree to 1e-9" + (f" and W* lies in the span without {drop} x-point(s)"
-                                          if drop else ""))
-    if res.status == Status.REFUTED:
-        return res.because("counterexample", Strength.LOWER_BOUND)
-    return graded(res, Strength.SAMPLED)
+    return KC.representer(k.features(instance["N"]), (k.dt, k.ds), instance.params.get("lam"),
+                          instance.params.get("drop_x", 0), ctx)
 
 
 def _pipeline(relation, eps: float, budget: Budget, ctx) -> Result:
@@ -239,38 +198,7 @@ def _pipeline(relation, eps: float, budget: Budget, ctx) -> Result:
                "⟨φ,ψ⟩ ≈ log r (pipeline), transfer max r·(e^δ − 1) proven",
                tests=("positive",), reasons=("hypothesis:positive", "rank-lower-bound"))
 def exp_approximation(instance, ctx):
-    r: Relation = instance["relation"]
-    low = exp_transfer.sampled_min(r, ctx.rng)
-    if low["min"] <= 0:
-        return Result.not_applicable(
-            f"r({low['x']}, {low['y']}) = {low['min']:.4g} ≤ 0; exp > 0, so every exp<φ,ψ> errs "
-            f"there by > |r| = {abs(low['min']):.4g}", "rigorous lower bound (one point)", **low
-        ).because("hypothesis:positive", Strength.LOWER_BOUND)
-    enc = exp_transfer.range_enclosure(r)
-    if enc["lower"] <= 0:
-        return Result.inconclusive("r > 0 not proven by the interval enclosure", "not decided",
-                                   enclosure=enc)
-    res = _pipeline(exp_transfer.log_relation(r), instance["eps"], instance["budget"], ctx)
-    ev = {"log_scale": {"status": str(res.status), "summary": res.summary, **res.evidence},
-          "r_range": enc}
-    if res.status == Status.REFUTED:
-        b = res.evidence.get("bound", 0.0)
-        conv = exp_transfer.converse_bound(enc["lower"], b)
-        return Result.refuted(
-            f"on the log scale: {res.summary}; so every exp<φ,ψ> of this budget errs by ≥ min r·"
-            f"(1 − e^-b) = {conv:.4g} somewhere (ours)", res.strength, r_scale_lower=conv, **ev
-        ).because(res.reason or "rank-lower-bound", Strength.LOWER_BOUND)
-    if res.status != Status.CONFIRMED:
-        return Result(res.status, f"log scale: {res.summary}", ev, res.strength)
-    cert = res.evidence.get("certificate")
-    delta = cert["upper"] if cert else res.evidence["fit"]["sampled_sup"]["value"]
-    eps_r = exp_transfer.transfer_bound(enc["upper"], delta)
-    how = "certified" if cert else "sampled (quick profile: not certified)"
-    return graded(Result.confirmed(
-        f"sup|log r − <φ,ψ>| ≤ {delta:.3e} ({how}); hence sup|r − exp<φ,ψ>| ≤ max r·(e^δ − 1) "
-        f"≤ {enc['upper']:.4g}·(e^δ − 1) = {eps_r:.3e}", f"{res.strength}; transfer: interval "
-        "bound on max r, arb", delta=delta, eps_r=eps_r, **ev
-    ), Strength.CERTIFIED if cert else Strength.SAMPLED)
+    return KC.exp_form(instance["relation"], instance["eps"], instance["budget"], ctx, _pipeline)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,6 +274,6 @@ THEOREM.control("exp-one-feature", relation=EXP_A, eps=5e-2,
                 budget=Budget(width=8, depth=1, feature_dim=1, activation="tanh"),
                 expect={"exp-approximation": "refuted"},
                 reasons={"exp-approximation": "rank-lower-bound"},
-                description="claim: one feature (m = 1) reaches δ = 5e-2 for log(1.5 + tanh(2(x−y)))")
+                description="claim: one feature (m = 1) reaches δ = 5e-2 on log r")
 
 register(THEOREM)

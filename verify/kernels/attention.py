@@ -138,7 +138,8 @@ def symmetry(kernel: AttentionKernel, t_box: Box, s_box: Box) -> SymmetryVerdict
                "kappa(t,s)-kappa(s,t)": float(kts - kst),
                "exponent_difference": str(val / sympy.sqrt(kernel.d))}
     return SymmetryVerdict(False, f"M ≠ M^T: at the vertices t = {witness['t']}, s = "
-                           f"{witness['s']} the exponents differ by {witness['exponent_difference']}"
+                           f"{witness['s']} the exponents differ by "
+                           f"{witness['exponent_difference']}"
                            " (exact), so κ(t,s) ≠ κ(s,t)", witness)
 
 

@@ -11,7 +11,8 @@ finite feature maps :math:`\Phi: X \to \mathbb R^{m}`, :math:`\Psi: Y \to \mathb
 
 is strictly convex with the unique minimiser :math:`W^*`, and setting the gradient to zero gives
 :math:`\lambda W^* = \sum_{ij} \rho_{ij}\, \Phi_i \Psi_j^\top` with the residuals
-:math:`\rho = Z - \Phi W^* \Psi^\top`. So :math:`W^* = \Phi^\top A \Psi` with :math:`A = \rho/\lambda`
+:math:`\rho = Z - \Phi W^* \Psi^\top`. So :math:`W^* = \Phi^\top A \Psi` with
+:math:`A = \rho/\lambda`
 lies in the span of the data's feature outer products, and the learned function is the finite
 kernel expansion
 

@@ -3,8 +3,10 @@ in finite form (Altabaa & Lafferty's identification, arXiv 2402.08856 abstract; 
 finite-dimensional statements below are ours).
 
 **RKHS** (classical; Aronszajn 1950, finite form). For :math:`\phi: X \to \mathbb R^m` and
-:math:`k(x, y) = \langle\phi(x), \phi(y)\rangle`, :math:`H = \{f_w = \langle w, \phi(\cdot)\rangle\}`
-with :math:`\|f_w\|_H = \min\{\|w'\| : f_{w'} = f_w\}`. For :math:`f = \sum_i \alpha_i k(\cdot, x_i)`
+:math:`k(x, y) = \langle\phi(x), \phi(y)\rangle`,
+:math:`H = \{f_w = \langle w, \phi(\cdot)\rangle\}` with
+:math:`\|f_w\|_H = \min\{\|w'\| : f_{w'} = f_w\}`. For
+:math:`f = \sum_i \alpha_i k(\cdot, x_i)`
 (so :math:`w = \sum_i \alpha_i \phi(x_i)`, already of minimal norm since it lies in the span of
 φ's values)
 
@@ -24,7 +26,8 @@ because :math:`k(x, y) = \langle k_x, k_y\rangle_H` is symmetric.
 :math:`B_Y = \{g_u = \langle u, \Psi(\cdot)\rangle\}` and the bilinear form
 :math:`\langle f_v, g_u\rangle = \langle u, v\rangle`, taking for v, u the minimal-norm
 coefficients (those in :math:`V_\Phi`, :math:`V_\Psi`, the row spaces of the coordinate
-functions). With :math:`\kappa = \langle\Phi, \Psi\rangle`, :math:`\kappa(x, \cdot) = g_{\Phi(x)}` and
+functions). With :math:`\kappa = \langle\Phi, \Psi\rangle`,
+:math:`\kappa(x, \cdot) = g_{\Phi(x)}` and
 :math:`\kappa(\cdot, y) = f_{\Psi(y)}`, and the reproducing identities
 
 .. math::
