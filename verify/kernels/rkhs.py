@@ -2,7 +2,8 @@ r"""RKHS of :math:`\langle\phi,\phi\rangle` and the RKBS pair of :math:`\langle\
 in finite form (Altabaa & Lafferty's identification, arXiv 2402.08856 abstract; the precise
 finite-dimensional statements below are ours).
 
-**RKHS** (classical; Aronszajn 1950, finite form). For :math:`\phi: X \to \mathbb R^m` and
+**RKHS** (classical: the Moore–Aronszajn theorem, in finite form). For
+:math:`\phi: X \to \mathbb R^m` and
 :math:`k(x, y) = \langle\phi(x), \phi(y)\rangle`,
 :math:`H = \{f_w = \langle w, \phi(\cdot)\rangle\}` with
 :math:`\|f_w\|_H = \min\{\|w'\| : f_{w'} = f_w\}`. For
