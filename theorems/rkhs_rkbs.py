@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
 
 from verify import (
     CheckKind,
@@ -176,9 +177,10 @@ def rkbs_pair(instance, ctx):
             worst = max(out["f_rel"], out["g_rel"])
             raise Counterexample(f"reproducing identity off by {worst:.2e}", **out)
 
-    res = run_property(st.integers(0, 2**31 - 1), prop, ctx, claim=f"both reproducing identities "
-                       f"to 1e-8 (m = {m}, dim B_X = dim B_Y = {nd['dim_BX']}, σ_min(Q_ΦᵀQ_Ψ) = "
-                       f"{nd['sigma_min_QxQy']:.3g})")
+    claim = (f"both reproducing identities to 1e-8 (m = {m}, dim B_X = dim B_Y = "
+             f"{nd['dim_BX']}, σ_min(Q_ΦᵀQ_Ψ) = {nd['sigma_min_QxQy']:.3g})")
+    with threadpool_limits(1):  # small dense products: BLAS threads only contend
+        res = run_property(st.integers(0, 2**31 - 1), prop, ctx, claim=claim)
     res.evidence.update(nd)
     if res.status == Status.REFUTED:
         return res.because("counterexample", Strength.LOWER_BOUND)
@@ -218,10 +220,14 @@ def _trained_witness(ctx):
     from verify.certify import forward_float
     from verify.trainers import fit_inner_product
 
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    fit = fit_inner_product(L.tanh_difference(5.0), symmetric=False, width=12, depth=1,
-                            feature_dim=6, eps=1e-1, time_budget_s=30, seed=ctx.seed,
-                            warm_start=None)
+    try:
+        fit = fit_inner_product(L.tanh_difference(5.0), symmetric=False, width=12, depth=1,
+                                feature_dim=6, eps=1e-1, time_budget_s=30, seed=ctx.seed,
+                                warm_start=None)
+    finally:
+        torch.set_num_threads(threads)
     model = fit.model
     phi_l, psi_l, act = model.phi.layers(), model.psi.layers(), model.phi.config.activation
     return (lambda X: forward_float(phi_l, act, X), lambda Y: forward_float(psi_l, act, Y))

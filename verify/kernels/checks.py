@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 from hypothesis import strategies as st
+from threadpoolctl import threadpool_limits
 
 from verify.core.context import Context
 from verify.core.properties import Counterexample, run_property
@@ -73,9 +74,10 @@ def representer(features: tuple, dims: tuple[int, int], lam_fixed: float | None,
 
     strat = st.tuples(st.integers(2 + drop, 6), st.integers(2, 6), st.floats(-3, 0),
                       st.integers(0, 2**31 - 1))
-    res = run_property(strat, prop, ctx, claim=f"W* = Φᵀ A Ψ, K_X A K_Y + λA = Z, both solvers "
-                       f"agree to {tol:g}" + (f" and W* lies in the span without {drop} "
-                                              "x-point(s)" if drop else ""))
+    with threadpool_limits(1):  # small dense solves: BLAS threads only contend
+        res = run_property(strat, prop, ctx, claim=f"W* = Φᵀ A Ψ, K_X A K_Y + λA = Z, both "
+                           f"solvers agree to {tol:g}" + (f" and W* lies in the span without "
+                                                          f"{drop} x-point(s)" if drop else ""))
     if res.status == Status.REFUTED:
         return res.because("counterexample", Strength.LOWER_BOUND)
     return graded(res, Strength.SAMPLED)

@@ -104,13 +104,15 @@ class RKBSPair:
         self.rank_y, self.sy = numerical_rank(self.FY, rtol)
         self.QX = np.linalg.svd(self.FX, full_matrices=False)[2][: self.rank_x].T
         self.QY = np.linalg.svd(self.FY, full_matrices=False)[2][: self.rank_y].T
+        self._pinv_x = np.linalg.pinv(self.FX, rcond=rtol)
+        self._pinv_y = np.linalg.pinv(self.FY, rcond=rtol)
 
     def coef_x(self, values: np.ndarray) -> np.ndarray:
-        """Minimal-norm v with Φ(X) v = values (least squares, truncated SVD)."""
-        return np.linalg.lstsq(self.FX, values, rcond=RANK_RTOL)[0]
+        """Minimal-norm v with Φ(X) v = values (least squares: truncated-SVD pseudo-inverse)."""
+        return self._pinv_x @ values
 
     def coef_y(self, values: np.ndarray) -> np.ndarray:
-        return np.linalg.lstsq(self.FY, values, rcond=RANK_RTOL)[0]
+        return self._pinv_y @ values
 
     def form(self, f_values: np.ndarray, g_values: np.ndarray) -> float:
         """⟨f, g⟩ = ⟨u(g), v(f)⟩ for f ∈ B_X, g ∈ B_Y given by their sample values."""
