@@ -88,8 +88,8 @@ def symmetry_check(instance, ctx):
     if v.symmetric == claim:
         what = "" if claim else "not "
         return graded(Result.confirmed(f"κ is {what}symmetric, as claimed: {v.proof}",
-                                "symbolic proof (sympy, exact rationals)", **ev
-                                ), Strength.SYMBOLIC)
+                                       "symbolic proof (sympy, exact rationals)", **ev),
+                      Strength.SYMBOLIC)
     code = "symmetry-proof" if v.symmetric else "exact-asymmetric-pair"
     return Result.refuted(f"claimed {'' if claim else 'not '}symmetric, but {v.proof}",
                           "symbolic proof (sympy, exact rationals)", **ev
@@ -113,8 +113,8 @@ def definiteness_check(instance, ctx):
     if v.kind == "unknown":
         return Result.inconclusive(v.proof, "no witness found", **v.evidence)
     if v.kind == claim:
-        return graded(Result.confirmed(f"κ is {claim}, as claimed: {v.proof}", text, **v.evidence
-                                ), strength)
+        return graded(Result.confirmed(f"κ is {claim}, as claimed: {v.proof}", text,
+                                       **v.evidence), strength)
     code = "psd-proof" if v.kind == "psd" else "weyl-lower-bound"
     return Result.refuted(f"claimed {claim}, but {v.proof}", text, **v.evidence
                           ).because(code, strength)
