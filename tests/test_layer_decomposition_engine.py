@@ -95,5 +95,7 @@ def test_table_marks_undecided_rows():
     scan = RankScan("w", 1e-2, 3, [RankRow(1, "refuted", 0.5, 0.6, 10),
                                     RankRow(2, "undecided", 1e-3, 2e-2, 99)])
     table = markdown_table([scan])
-    assert "undecided" in table and "2e-02" not in table
+    assert "undecided (r = 2)" in table and "best upper 0.02" in table
+    only_refuted = RankScan("w", 1e-2, 3, [RankRow(1, "refuted", 0.5, 0.6, 10)])
+    assert "none certified (r = 1 refuted)" in markdown_table([only_refuted])
     assert scan.smallest_certified is None and scan.undecided_below == [2]

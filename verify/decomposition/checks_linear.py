@@ -40,7 +40,8 @@ def check_eym(models: list[Model], shift: int, ctx) -> Result:
         return Result.refuted(
             f"{b.layer}, r = {b.r}: ||W − W_r||_2 = {b.spectral:.6g}, ||W − W_r||_F^2 = "
             f"{b.frobenius_sq:.6g}, but the claim says σ_{b.r + 1 + shift} = "
-            f"{b.claimed_spectral:.6g} and {b.claimed_frobenius_sq:.6g} ({len(bad)} of {len(rows)} (layer, r) fail)",
+            f"{b.claimed_spectral:.6g} and {b.claimed_frobenius_sq:.6g} ({len(bad)} of "
+            f"{len(rows)} (layer, r) fail)",
             "exhaustive over every (layer, r), float64 SVD, tolerance 1e-10 relative + rounding",
             counterexample=b.to_dict(), rows=table,
         ).because("counterexample", Strength.EXHAUSTIVE)

@@ -93,17 +93,24 @@ def rank_scan(witness: str, relation, phi: Layers, psi: Layers | None, activatio
 
 
 def markdown_table(scans: list[RankScan]) -> str:
-    """The compressed-witness table: witness, ε, full rank, smallest certified rank, its bound."""
+    """The compressed-witness table: witness, ε, full rank, smallest certified rank and its
+    certified bound, and the rank just below it; a scan with no certified rank says whether its
+    ranks were refuted or left undecided (with the best upper bound)."""
     lines = ["| witness | ε | full rank | smallest certified rank r* | sup bound at r* "
-             "| at r* − 1 |", "|---|---|---|---|---|---|"]
+             "| rank r* − 1 |", "|---|---|---|---|---|---|"]
     for s in scans:
         best = s.smallest_certified
         row = next((x for x in s.rows if x.r == best), None)
         prev = next((x for x in s.rows if best is not None and x.r == best - 1), None)
-        at = f"≤ {row.upper:.3g} (certified)" if row else (
-            f"undecided, best upper {min(x.upper for x in s.rows):.3g}" if s.rows else "—")
-        below = (f"{prev.status}: lower {prev.lower:.3g}, upper {prev.upper:.3g}" if prev
-                 else "—")
-        lines.append(f"| {s.witness} | {s.eps:g} | {s.full_rank} | "
-                     f"{best if best is not None else 'undecided'} | {at} | {below} |")
+        if row is not None:
+            r_star, at = str(best), f"≤ {row.upper:.4g} (certified)"
+        else:
+            tested = ", ".join(str(x.r) for x in s.rows) or "none"
+            undecided = [x for x in s.rows if x.status == "undecided"]
+            r_star = (f"undecided (r = {', '.join(str(x.r) for x in undecided)})" if undecided
+                      else f"none certified (r = {tested} refuted)")
+            at = (f"best upper {min(x.upper for x in s.rows):.4g}, lower "
+                  f"{max(x.lower for x in s.rows):.4g}" if s.rows else "—")
+        below = f"{prev.status}: lower {prev.lower:.3g}, upper {prev.upper:.3g}" if prev else "—"
+        lines.append(f"| {s.witness} | {s.eps:g} | {s.full_rank} | {r_star} | {at} | {below} |")
     return "\n".join(lines)
