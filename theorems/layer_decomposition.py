@@ -121,7 +121,8 @@ def encoding_margin(instance, ctx):
 @THEOREM.check("latent-subspace", CheckKind.NUMERIC,
                "GD + weight decay: W₁P⊥ scaled by exactly (1 − ηλ) per step; angles to S → 0",
                tests=("inputs-in-subspace",),
-               reasons=("factor-mismatch", "subspace-not-converged"))
+               reasons=("factor-mismatch", "subspace-not-converged",
+                        "hypothesis:inputs-in-subspace"))
 def latent_subspace(instance, ctx):
     p = {"d": 6, "k": 2, "width": 16, "n": 64, "aligned": False, "optimizer": "gd", "lr": 0.2,
          "weight_decay": 0.1, "angle_tol": 1e-3, **instance.params}
@@ -132,7 +133,8 @@ def latent_subspace(instance, ctx):
 @THEOREM.check("hopfield-attention", CheckKind.PROPERTY,
                "Hopfield update = SDPA (1e-6); β ≥ log((n−1)/ε₁)/Δ retrieves within 2ε₁ max||x||",
                tests=("pattern-separation",),
-               reasons=("counterexample", "sdpa-mismatch", "lemma-violated"))
+               reasons=("counterexample", "sdpa-mismatch", "lemma-violated",
+                        "hypothesis:pattern-separation"))
 def hopfield_attention(instance, ctx):
     p = {"delta": 0.5, "eps1": 1e-3, "beta_factor": 1.0, "radius": 1.0, "noise": 0.1,
          "max_n": 32, "max_d": 16, **instance.params}

@@ -71,9 +71,17 @@ def train_regression(x: np.ndarray, y: np.ndarray, *, width: int, depth: int, ac
     L-BFGS on ``mean (f(x) − y)² + weight_decay·‖θ‖²``, ``iters`` iterations (deterministic)."""
     import torch
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # deterministic reductions; restored below
+    try:
+        return _lbfgs(torch, x, y, width, depth, activation, seed, iters, weight_decay)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _lbfgs(torch, x, y, width, depth, activation, seed, iters, weight_decay) -> Layers:
     from verify.models.mlp import ACTIVATIONS
 
-    torch.set_num_threads(1)
     gen = torch.Generator().manual_seed(int(seed))
     X = torch.as_tensor(np.asarray(x, float))
     Y = torch.as_tensor(np.asarray(y, float)).reshape(-1)

@@ -42,12 +42,22 @@ def run_experiment(*, d: int, k: int, width: int, n: int, aligned: bool, optimiz
     """Train a one-hidden-layer tanh network on data in S; track ``W_1 P_⊥`` every step."""
     import torch
 
+    threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    try:
+        return _run(torch, d=d, k=k, width=width, n=n, aligned=aligned, optimizer=optimizer,
+                    lr=lr, weight_decay=weight_decay, steps=steps, rng=rng)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _run(torch, *, d, k, width, n, aligned, optimizer, lr, weight_decay, steps, rng) -> dict:
     Q = subspace_basis(d, k, aligned, rng)
     c = rng.uniform(-1, 1, size=(n, k))
     x = c @ Q.T
     y = np.sin(2 * c[:, 0]) + np.cos(2 * c[:, -1]) + c[:, -1]
     P_perp = np.eye(d) - Q @ Q.T
+    off_subspace = float(np.abs(x @ P_perp).max() / np.abs(x).max())  # hypothesis: x in S
     X, Y = torch.as_tensor(x), torch.as_tensor(y)
     W1 = torch.as_tensor(rng.standard_normal((width, d)) / np.sqrt(d)).requires_grad_()
     b1 = torch.as_tensor(rng.standard_normal(width) * 0.1).requires_grad_()
@@ -78,6 +88,7 @@ def run_experiment(*, d: int, k: int, width: int, n: int, aligned: bool, optimiz
     Vk = np.linalg.svd(W)[2][:k].T
     angles = subspace_angles(Vk, Q)
     return {
+        "inputs_off_subspace_rel": off_subspace,
         "optimizer": optimizer, "aligned": aligned, "lr": lr, "weight_decay": weight_decay,
         "steps": steps, "claimed_factor": factor,
         "max_factor_deviation_rel_W": worst_dev,
