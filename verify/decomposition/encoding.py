@@ -31,7 +31,7 @@ import numpy as np
 from verify.certify.interval import Interval, isum
 from verify.certify.mlp_bounds import enclose_mlp, ibp
 from verify.decomposition.activations import evaluate, facts
-from verify.decomposition.bnb_grid import grid_cells
+from verify.decomposition.grid import grid_cells
 from verify.decomposition.svd import Layers, singular_values
 
 
