@@ -171,7 +171,7 @@ THEOREM.instance(
     "encoding-sine-1d", target="sine", d=1, n_per_dim=16, expect={"encoding-margin": "confirmed"},
     description="sin(πx) on 16 points of [−1,1]: certified L and margin")
 THEOREM.instance(
-    "encoding-bump-2d", target="bump", d=2, n_per_dim=6, cells=(16, 48), profiles=STD,
+    "encoding-bump-2d", target="bump", d=2, n_per_dim=6, cells=(16, 48), iters=600, profiles=STD,
     expect={"encoding-margin": "confirmed"},
     description="exp(−2||x||²) on a 6×6 grid of [−1,1]²: certified L and margin")
 THEOREM.instance(

@@ -103,7 +103,7 @@ def markdown_table(scans: list[RankScan]) -> str:
         row = next((x for x in s.rows if x.r == best), None)
         prev = next((x for x in s.rows if best is not None and x.r == best - 1), None)
         if row is not None:
-            r_star, at = str(best), f"≤ {row.upper:.4g} (certified)"
+            r_star, at = str(best), f"≤ {row.upper:.5g} (certified)"
         else:
             tested = ", ".join(str(x.r) for x in s.rows) or "none"
             undecided = [x for x in s.rows if x.status == "undecided"]
