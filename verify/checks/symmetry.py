@@ -7,6 +7,10 @@ import sympy
 
 from verify.core.context import Context
 from verify.core.result import Result
+from verify.core.status import Strength
+
+#: reason codes of a refutation: X ≠ Y, or an explicit pair with r(x,y) ≠ r(y,x)
+REASONS = ("domains-differ", "counterexample")
 
 
 def check_symmetry(relation, ctx: Context) -> Result:
@@ -15,7 +19,7 @@ def check_symmetry(relation, ctx: Context) -> Result:
         return Result.refuted(
             "X and Y differ, so r(x, y) = r(y, x) is not even defined on X×X",
             "domains compared", x_box=relation.x_box.to_dict(), y_box=relation.y_box.to_dict(),
-        )
+        ).because("domains-differ", Strength.SYMBOLIC)
     pts = np.vstack([relation.x_box.grid(4), relation.x_box.sample(512, ctx.rng)])
     K = relation.gram(pts, pts)
     gap = np.abs(K - K.T)
@@ -31,26 +35,68 @@ def check_symmetry(relation, ctx: Context) -> Result:
             return Result.confirmed(
                 "sympy simplifies r(x,y) − r(y,x) to 0",
                 "symbolic proof (sympy.simplify)", expression=str(relation.expr),
-            )
+            ).because(None, Strength.SYMBOLIC)
         if gap[i, j] > 1e-9 * scale:
             return Result.refuted(
                 f"r(x,y) ≠ r(y,x) at x = {worst['x']}, y = {worst['y']}: "
                 f"{worst['r(x,y)']:.6g} vs {worst['r(y,x)']:.6g}",
                 "explicit counterexample pair (float64, gap far above rounding)",
                 difference=str(diff), pair=worst, gap=float(gap[i, j]),
-            )
+            ).because("counterexample", Strength.COUNTEREXAMPLE)
         return Result.inconclusive(
             f"sympy leaves r(x,y) − r(y,x) = {diff} unsimplified, but it vanishes on "
             f"{len(pts)}² sampled pairs", "sampled", difference=str(diff), max_gap=float(gap.max()),
-        )
+        ).because("unsimplified")
     if gap[i, j] > 1e-9 * scale:
         return Result.refuted(
             f"r(x,y) ≠ r(y,x) at x = {worst['x']}, y = {worst['y']}",
             "explicit counterexample pair", pair=worst, gap=float(gap[i, j]),
-        )
+        ).because("counterexample", Strength.COUNTEREXAMPLE)
     return Result.confirmed(
         f"torch-only relation: symmetric on {len(pts)}² sampled pairs (max gap {gap.max():.2e}); "
         "symbolic check skipped (no expression)",
         "sampled (not a proof): no sympy expression to simplify",
         max_gap=float(gap.max()), pairs=len(pts) ** 2,
-    )
+    ).because(None, Strength.SAMPLED).counted(len(pts) ** 2)
+
+
+def check_symmetric_theorem_hypotheses(relation, ctx: Context) -> Result:
+    """Would the symmetric theorem apply? Symmetry, then positive-definiteness.
+
+    ``not-applicable`` only when a hypothesis is shown to fail (reason
+    ``hypothesis:symmetric`` or ``hypothesis:positive-definite``); a check that decides neither
+    way gives ``inconclusive``, never ``not-applicable``.
+    """
+    from verify.checks.positive_definite import check_positive_definite
+    from verify.core.status import Status
+
+    sym = check_symmetry(relation, ctx)
+    if sym.status == Status.INCONCLUSIVE:
+        return Result.inconclusive("symmetry undecided: " + sym.summary, sym.strength,
+                                   symmetry=sym.evidence).because("symmetry-undecided")
+    if sym.status != Status.CONFIRMED:
+        pd_note = {}
+        if relation.x_box == relation.y_box:  # indefinite too? the symmetric part's eigenvalues
+            X = relation.x_box.grid(6 if relation.dx == 1 else 4)
+            K = relation.gram(X, X)
+            lam = np.linalg.eigvalsh(0.5 * (K + K.T))
+            pd_note = {"symmetric_part_lambda_min": float(lam[0]),
+                       "symmetric_part_lambda_max": float(lam[-1]), "points": len(X)}
+        indefinite = pd_note.get("symmetric_part_lambda_min", 0.0) < -1e-9
+        return Result.not_applicable(
+            "the symmetric theorem does not apply: " + sym.summary
+            + ("; the symmetric part is indefinite too (λ_min = "
+               f"{pd_note['symmetric_part_lambda_min']:.4g})" if indefinite else ""),
+            sym.strength, symmetry=sym.evidence, **pd_note,
+        ).because("hypothesis:symmetric", sym.strength_kind)
+    pd = check_positive_definite(relation, ctx)
+    if pd.status == Status.NOT_APPLICABLE:
+        return Result.not_applicable("symmetric, but " + pd.summary, pd.strength, **pd.evidence
+                                     ).because("hypothesis:positive-definite", pd.strength_kind)
+    if pd.status != Status.CONFIRMED:
+        return Result.inconclusive("symmetric; positive-definiteness undecided: " + pd.summary,
+                                   pd.strength, **pd.evidence).because("pd-undecided")
+    return Result.confirmed("r is symmetric and positive-definite: the symmetric theorem applies "
+                            "as well", f"{sym.strength}; {pd.strength}",
+                            examples_tried=pd.evidence.get("examples_tried"),
+                            ).because(None, pd.strength_kind).counted(pd.tested or 0)
