@@ -25,7 +25,9 @@ from verify import CheckKind, Hypothesis, Result, Source, Strength, Theorem, reg
 from verify.checks import expansion
 from verify.checks.approximation import Budget, check_approximation
 from verify.checks.expansion import check_rank_lower_bound, check_truncation_rank
-from verify.checks.symmetry import check_symmetric_theorem_hypotheses
+from verify.checks.positive_definite import check_positive_definite
+from verify.checks.symmetry import check_symmetry
+from verify.core.status import Status
 from verify.relations import Box
 from verify.relations import library as L
 
@@ -63,18 +65,17 @@ def continuity(instance, ctx):
     verdict = joint_continuity(rel)
     evidence = {"method": verdict.method, "proof": verdict.proof, **verdict.evidence}
     strength = "symbolic proof" if verdict.proof else "sampled probe (not a proof)"
+    kind = Strength.SYMBOLIC if verdict.proof else Strength.SAMPLED
     if verdict.ok:
         return Result.confirmed(f"{rel.name} is jointly continuous ({verdict.method})", strength,
-                                **evidence).because(None, Strength.SYMBOLIC if verdict.proof
-                                                    else Strength.SAMPLED)
+                                **evidence).because("continuous", kind)
     # the lower bound 1/2 for a unit jump: measured on pairs straddling the jump
     jump = _jump_demo(rel)
     return Result.not_applicable(
         f"{rel.name} is not continuous ({verdict.method}); near a jump of size "
         f"{jump['jump']:.3g} no continuous <φ,ψ> gets below {jump['jump'] / 2:.3g} "
         "(module docstring)", strength + "; the 1/2 bound is our argument", jump=jump,
-        **evidence).because("hypothesis:continuous", Strength.SYMBOLIC if verdict.proof
-                            else Strength.COUNTEREXAMPLE)
+        **evidence).because("hypothesis:continuous", kind)
 
 
 def _jump_demo(rel) -> dict:
@@ -91,7 +92,36 @@ def _jump_demo(rel) -> dict:
                "would the symmetric theorem apply? (symmetry and positive-definiteness)",
                reasons=("hypothesis:symmetric", "hypothesis:positive-definite"))
 def symmetric_hypotheses(instance, ctx):
-    return check_symmetric_theorem_hypotheses(instance["relation"], ctx)
+    rel = instance["relation"]
+    sym = check_symmetry(rel, ctx)
+    if sym.status in (Status.INCONCLUSIVE, Status.ERROR):  # undecided is not a failed hypothesis
+        return Result.inconclusive("symmetry undecided: " + sym.summary, sym.strength,
+                                   symmetry=sym.evidence)
+    if sym.status != Status.CONFIRMED:
+        pd_note = {}
+        if rel.x_box == rel.y_box:  # indefinite too? look at the symmetric part's eigenvalues
+            X = rel.x_box.grid(6 if rel.dx == 1 else 4)
+            K = rel.gram(X, X)
+            lam = np.linalg.eigvalsh(0.5 * (K + K.T))
+            pd_note = {"symmetric_part_lambda_min": float(lam[0]),
+                       "symmetric_part_lambda_max": float(lam[-1]), "points": len(X)}
+        indefinite = pd_note.get("symmetric_part_lambda_min", 0.0) < -1e-9
+        return Result.not_applicable(
+            "the symmetric theorem does not apply: " + sym.summary
+            + ("; the symmetric part is indefinite too (λ_min = "
+               f"{pd_note['symmetric_part_lambda_min']:.4g})" if indefinite else ""),
+            sym.strength, symmetry=sym.evidence, **pd_note,
+        ).because("hypothesis:symmetric", sym.strength_kind)
+    pd = check_positive_definite(rel, ctx)
+    if pd.status in (Status.INCONCLUSIVE, Status.ERROR):
+        return Result.inconclusive("symmetric; positive-definiteness undecided: " + pd.summary,
+                                   pd.strength, **pd.evidence)
+    if pd.status != Status.CONFIRMED:
+        return Result.not_applicable("symmetric, but " + pd.summary, pd.strength, **pd.evidence,
+                                     ).because("hypothesis:positive-definite", pd.strength_kind)
+    return Result.confirmed("r is symmetric and positive-definite: the symmetric theorem applies "
+                            "as well", f"{sym.strength}; {pd.strength}",
+                            ).because("symmetric-pd", pd.strength_kind)
 
 
 @THEOREM.check("schmidt-rank", CheckKind.NUMERIC,
@@ -175,7 +205,8 @@ THEOREM.instance(
 THEOREM.control(
     "step",
     relation=L.step(),
-    expect={"continuity": "not-applicable"}, reasons={"continuity": "hypothesis:continuous"},
+    expect={"continuity": "not-applicable"},
+    reasons={"continuity": "hypothesis:continuous"},
     description="claim: 1[x < y] on [0,1]² is continuous (so the theorem would give ε → 0)",
 )
 THEOREM.control(
@@ -204,7 +235,7 @@ THEOREM.control(
     relation=L.difference(), eps=1e-3, claimed_features=1,
     budget=Budget(width=4, depth=1, feature_dim=1, activation="relu", time_budget_s=10),
     expect={"rank-lower-bound": "refuted", "witness": "refuted"},
-    reasons={"rank-lower-bound": "rank-lower-bound"},
+    reasons={"rank-lower-bound": "rank-lower-bound", "witness": "rank-lower-bound"},
     description="claim: one feature (m = 1) suffices for x − y at 1e-3",
 )
 

@@ -87,7 +87,7 @@ def bochner(instance, ctx):
 
 @THEOREM.check("closed-form-spectrum", CheckKind.NUMERIC,
                "Nyström quadrature eigenvalues match a closed form (first 10, 1e-6 relative)",
-               reasons=("eigenvalue-mismatch",))
+               reasons=("closed-form-mismatch",))
 def closed_form_spectrum(instance, ctx):
     from verify.spectra import extrapolated_eigenvalues, gauss_hermite, mercer
 
@@ -111,7 +111,7 @@ def closed_form_spectrum(instance, ctx):
             f"eigenvalue {worst + 1}: quadrature gives {computed[worst]:.10g}, the formula "
             f"{instance['formula']} gives {closed[worst]:.10g} (relative error "
             f"{rel_err[worst]:.2e} > 1e-6)", f"numeric: {how}", **evidence,
-        ).because("eigenvalue-mismatch", Strength.NUMERIC)
+        ).because("closed-form-mismatch", Strength.NUMERIC)
     return Result.confirmed(
         f"first {k} eigenvalues match {instance['formula']} to {rel_err.max():.1e} relative",
         f"numeric: {how}", **evidence).because(None, Strength.NUMERIC).counted(k)
@@ -225,7 +225,7 @@ THEOREM.control(
     relation=L.neg_distance(), eps=1e-3,
     budget=Budget(width=32, depth=1, feature_dim=8, time_budget_s=20),
     expect={"positive-definite": "not-applicable", "witness": "refuted"},
-    reasons={"positive-definite": "hypothesis:positive-definite"},
+    reasons={"positive-definite": "hypothesis:positive-definite", "witness": "weyl-lower-bound"},
     description="claims: −|x−y| on [0,1] is positive-definite, and <φ,φ> reaches 1e-3 on it "
     "(Weyl at {0, 1}: λ = −1, no PSD model below 1/2)",
 )
@@ -270,7 +270,7 @@ THEOREM.control(
     relation=L.brownian(), measure="uniform",
     closed_form=lambda k: (np.arange(1, k + 1) * np.pi) ** -2.0, formula="λ_k = (kπ)^−2",
     expect={"closed-form-spectrum": "refuted"},
-    reasons={"closed-form-spectrum": "eigenvalue-mismatch"},
+    reasons={"closed-form-spectrum": "closed-form-mismatch"},
     description="claim: the Brownian kernel's eigenvalues are (kπ)^−2",
 )
 THEOREM.control(
