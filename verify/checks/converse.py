@@ -1,7 +1,7 @@
 """The converse direction: every <φ(x), φ(y)> is a positive-definite kernel of rank ≤ m.
 
 For random MLPs φ and random point sets, the Gram matrix [<φ(x_i), φ(x_j)>] must be symmetric
-PSD with rank ≤ min(m, w + 1) (math notes, "Rank of an inner-product model").
+PSD with rank ≤ min(m, w + 1) (docs/math.md, "Rank of an inner-product model").
 """
 
 from __future__ import annotations

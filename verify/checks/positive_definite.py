@@ -1,7 +1,7 @@
 """Positive-definiteness of a symmetric kernel on generated point sets, and Weyl's lower bound.
 
 If a Gram matrix K = [r(x_i, x_j)] has λ_min < 0, every PSD matrix G (every <φ(x_i), φ(x_j)>)
-satisfies max_ij |K − G|_ij ≥ |λ_min| / n (math notes, "Non-PD symmetric kernels (Weyl)"), so no
+satisfies max_ij |K − G|_ij ≥ |λ_min| / n (docs/math.md, "Non-PD symmetric kernels (Weyl)"), so no
 symmetric inner-product model reaches a sup error below that.
 """
 

@@ -1,6 +1,6 @@
 r"""Rigorous lower bounds on how well low-rank and PSD models can fit a relation.
 
-**Rank bound** (Eckart–Young–Mirsky, as in the math notes). For points :math:`x_1..x_n`,
+**Rank bound** (Eckart–Young–Mirsky, as in docs/math.md). For points :math:`x_1..x_n`,
 :math:`y_1..y_{n'}` and :math:`K_{ij} = r(x_i, y_j)` with singular values
 :math:`\sigma_1 \ge \sigma_2 \ge \dots`, every matrix :math:`A` of rank :math:`\le m` has
 :math:`\|K - A\|_F \ge (\sum_{i>m} \sigma_i^2)^{1/2}`, and since
@@ -13,7 +13,7 @@ The Gram matrix of an inner-product model :math:`\langle\phi(x), \psi(y)\rangle`
 from below. For a symmetric :math:`K` the singular values are the :math:`|\lambda_i|` and
 :math:`\sqrt{n n'} = n`.
 
-**PSD bound** (Weyl, as in the math notes). If :math:`\lambda_{\min}(K) < 0` for a symmetric Gram
+**PSD bound** (Weyl, as in docs/math.md). If :math:`\lambda_{\min}(K) < 0` for a symmetric Gram
 matrix, every PSD :math:`G` has :math:`\|K - G\|_2 \ge |\lambda_{\min}|`, hence
 :math:`\max_{ij}|K - G|_{ij} \ge |\lambda_{\min}|/n`: no :math:`\langle\phi(x), \phi(y)\rangle`
 reaches a sup error below that.
