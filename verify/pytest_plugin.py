@@ -136,7 +136,12 @@ def _short(outcome) -> dict:
 _STATE = pytest.StashKey[dict]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before the terminal reporter reads -r
 def pytest_configure(config: pytest.Config) -> None:
+    chars = getattr(config.option, "reportchars", None)
+    if (_profile(config) or config.getoption("relverify")) and chars is not None \
+            and not set(chars) & set("xaAN"):
+        config.option.reportchars = chars + "x"  # list every xfail with its reason
     config.addinivalue_line("markers", "relverify: a registered theorem check")
     config.addinivalue_line("markers", "relverify_control: a negative control (planted claim)")
     config.addinivalue_line("markers", "slow: long test, deselected by default")

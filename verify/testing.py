@@ -185,7 +185,7 @@ def _outcome_rules(outcome: CaseOutcome, certify: bool, profile: str,
     if result.tested == 0:
         report.add("tested-nothing", f"{case}: confirmed, but it tested nothing "
                    f"(tested = 0): {result.summary}")
-    if result.strength_kind is None:
+    if result.strength_kind in (None, Strength.NONE):
         report.add("strength-missing", f"{case}: confirmed without a structured strength "
                    "(Result.because(..., Strength.X))")
     elif result.strength_kind in _COUNTING and result.tested is None:
