@@ -2,7 +2,7 @@ r"""Verdict on a stated neuron-count bound :math:`N(\varepsilon)` for one relati
 
 * ``refuted`` (rigorous on the rank-bound point set): a model whose hidden layers hold at most
   :math:`N` neurons has a last hidden layer of width :math:`w \le N`, so its Gram matrices have
-  rank :math:`\le w + 1 \le N + 1` (docs/math.md, "Rank of an inner-product model"). If
+  rank :math:`\le w + 1 \le N + 1` (math notes, "Rank of an inner-product model"). If
   :math:`N + 1 < m_{\min}` -- the smallest rank that Eckart–Young–Mirsky allows for sup error
   :math:`\varepsilon` on some point set (:func:`verify.spectra.min_rank_for`) -- no network with
   :math:`\le N` hidden neurons reaches :math:`\varepsilon`.

@@ -42,7 +42,7 @@ class Budget:
 
     @property
     def rank_bound(self) -> int:
-        """Gram matrices of <φ, ψ> have rank ≤ min(m, w + 1) (docs/math.md)."""
+        """Gram matrices of <φ, ψ> have rank ≤ min(m, w + 1) (math notes)."""
         return min(self.feature_dim, self.width + 1)
 
 
