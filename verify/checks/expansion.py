@@ -79,13 +79,7 @@ def check_rank_lower_bound(relation, eps: float, claimed: int | None, ctx: Conte
     evidence = {"eps": eps, "m_min": bound.m_min, "points": bound.to_dict(),
                 "claimed_features": claimed}
     if claimed is not None and claimed < bound.m_min:
-        return Result.refuted(
-            f"{claimed} features cannot reach ε = {eps:g}: every rank-{claimed} matrix errs by ≥ "
-            f"{bound.bound_for(claimed):.4g} on {bound.n}×{bound.n_prime} points "
-            f"(m_min = {bound.m_min})",
-            f"rigorous lower bound (Eckart–Young–Mirsky), {bound.margin_label}",
-            bound_at_claim=bound.bound_for(claimed), **evidence,
-        ).because(RANK_REASONS[0], Strength.LOWER_BOUND)
+        return _refute_rank(relation, eps, claimed, bound, evidence)
     if claimed is None:
         return Result.inconclusive(
             f"measurement: every model needs feature rank ≥ {bound.m_min} for ε = {eps:g} "
@@ -97,3 +91,28 @@ def check_rank_lower_bound(relation, eps: float, claimed: int | None, ctx: Conte
         f"feature rank ≥ {bound.m_min} for ε = {eps:g} (the claim is not shown achievable)",
         f"rigorous lower bound (Eckart–Young–Mirsky), {bound.margin_label}",
         **evidence).because(None, Strength.LOWER_BOUND).counted(1)
+
+
+def _refute_rank(relation, eps: float, claimed: int, bound, evidence: dict) -> Result:
+    """The float bound says no rank-``claimed`` model reaches ε; prove it on the same points
+    with an arb enclosure of the SVD (:mod:`verify.spectra.rigorous_rank`) where r has a sympy
+    expression, else keep the float bound and say what its margin assumes."""
+    from verify.spectra.rigorous_rank import rigorous_rank_bound
+
+    proven = rigorous_rank_bound(relation, bound.X, bound.Y, claimed)
+    evidence = {**evidence, "bound_at_claim": bound.bound_for(claimed),
+                "proven_bound_at_claim": proven}
+    if proven is not None and not proven > eps:
+        return Result.inconclusive(
+            f"the float bound {bound.bound_for(claimed):.4g} rules out {claimed} features for "
+            f"ε = {eps:g}, but the enclosed bound is only {proven:.4g}: not proven",
+            "enclosure did not confirm the float bound", **evidence).because("bound-unproven")
+    how = ("SVD error enclosed with python-flint arb, entries by outward-rounded interval "
+           "evaluation of r" if proven is not None else bound.margin_label)
+    shown = proven if proven is not None else bound.bound_for(claimed)
+    return Result.refuted(
+        f"{claimed} features cannot reach ε = {eps:g}: every rank-{claimed} matrix errs by ≥ "
+        f"{shown:.4g} on {bound.n}×{bound.n_prime} points (m_min = {bound.m_min})",
+        f"rigorous lower bound (Eckart–Young–Mirsky) on an explicit point set, {how}",
+        **evidence,
+    ).because(RANK_REASONS[0], Strength.LOWER_BOUND)

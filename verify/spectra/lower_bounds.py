@@ -25,7 +25,8 @@ but not proven constant), and each entry of :math:`K` is assumed within :math:`4
 of the true :math:`r(x_i, y_j)` (a few-ulp libm assumption). The ``certified`` numbers below are
 the bounds after these margins. The mathematics (EYM, the norm inequality, Weyl) is proven; the
 two floating-point constants are assumptions, not proven here, so every label says so
-(:data:`EYM_MARGIN_LABEL`).
+(:data:`EYM_MARGIN_LABEL`); :mod:`verify.spectra.rigorous_rank` proves the rank bound on a given
+point set instead (arb enclosure of the SVD error).
 """
 
 from __future__ import annotations
