@@ -4,7 +4,7 @@ Methods (all measured on the same dense uniform grid of an :class:`bench.common.
 error is ``max_{i,j} |k(x_i, x_j) − ⟨z(x_i), z(x_j)⟩|``, a sampled sup, i.e. a lower bound on the
 sup over the box):
 
-* ``rff_cos`` — random Fourier features ``√(2/D) cos(Wᵀx + b)`` (math notes, "Peers"):
+* ``rff_cos`` — random Fourier features ``√(2/D) cos(Wᵀx + b)`` (docs/math.md, "Peers"):
   scikit-learn ``RBFSampler`` for the Gaussian; the same formula with Cauchy frequencies (the
   spectral density of the Laplace kernel) in numpy for the Laplace kernel, which sklearn lacks.
 * ``rff_sincos`` — sin/cos pairs ``D^{-1/2}[cos(Wᵀx), sin(Wᵀx)]`` (D/2 frequencies, D features).

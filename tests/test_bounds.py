@@ -17,6 +17,7 @@ from verify.bounds import (
     product_error,
     refutes,
 )
+from verify.bounds.derived import derived_refutation
 from verify.bounds.scaling import fit_rates
 from verify.relations import Box, brownian, gaussian
 from verify.spectra import min_rank_for
@@ -95,9 +96,16 @@ def test_derived_bound_above_rank_bound_and_control_below(gauss_q):
     assert db.r == gauss_q.r_star == 8
     assert db.neurons >= gauss_q.m_min
     assert db.neurons == int(np.sum(np.ceil(db.n_x)))
-    ctrl = derived_bound(gauss_q, scale=1e-10)
-    assert ctrl.neurons + 1 < gauss_q.m_min  # the planted control is refutable
-    assert refutes(ctrl.neurons, gauss_q.rank_bound)
+    assert derived_refutation(db, gauss_q) is None
+    # a planted small constant goes through the same per-feature rounding: N >= r, never
+    # below the rank bound (so it is no control at all)
+    tiny = derived_bound(gauss_q, scale=1e-10)
+    assert tiny.neurons >= tiny.r == 8 and not refutes(tiny.neurons, gauss_q.rank_bound)
+    # a planted truncation that keeps too few terms is refuted, through the same code
+    planted = derived_bound(gauss_q, keep_terms=2)
+    res = derived_refutation(planted, gauss_q)
+    assert res.status == "refuted" and res.reason == "construction-rank"
+    assert res.evidence["error_lower_bound"] > 1e-3
 
 
 # ------------------------------------------------------------------ verdicts

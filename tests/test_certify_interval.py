@@ -131,7 +131,7 @@ EXPRS = [
     sp.tanh(5 * (X0 - Y0)),
     sp.sqrt(1 + X0**2) * sp.cos(Y0) - sp.sin(X0 * Y0) / 3,
     sp.Abs(X0 - Y0) + sp.Min(X0, Y0) * sp.Max(X0, X1),
-    sp.log(2 + X0 * Y0) + X1 ** sp.Rational(3, 2) * 0 + sp.pi * X0,
+    sp.log(2 + X0 * Y0) + X1 ** sp.Rational(3, 2) / 7 + sp.pi * X0,
     sp.Piecewise((X0 * Y0, X0 < Y0), (Y0**2, True)),
 ]
 
@@ -158,6 +158,12 @@ def _arb_eval(expr, vals):
         ],
     )
     return f(*[arb(float(v)) for v in vals.values()])
+
+
+def test_the_fractional_power_term_survives_sympy():
+    """EXPRS[4] exercises the x^(3/2) path: sympy must not have simplified the term away."""
+    assert any(isinstance(a, sp.Pow) and a.exp == sp.Rational(3, 2)
+               for a in sp.preorder_traversal(EXPRS[4]))
 
 
 @pytest.mark.parametrize("k", range(len(EXPRS) - 1))

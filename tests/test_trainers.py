@@ -49,7 +49,7 @@ def _eigh_features(f, rank, n=48):
 
 
 def test_brownian_spectrum_of_warm_features():
-    # math notes: min(x, y) on [0, 1] has λ_k = ((k - 1/2) π)^-2
+    # docs/math.md: min(x, y) on [0, 1] has λ_k = ((k - 1/2) π)^-2
     _, _, s = spectral_features(
         lambda x, y: torch.minimum(x, y)[..., 0], U1, U1, 4, symmetric=True, n_per_axis=200
     )

@@ -7,7 +7,7 @@ compact Y; each query has a complete, transitive, continuous preorder ``≼_x`` 
 asymmetric relation, ``<φ_q(x), φ_k(y)>`` approximates ``β u``, and softmax attention puts weight
 ``> 1 − ε₁`` on the ``≼_x``-maximal key whenever the utility margin is at least ``η``.
 
-**Quantitative step (ours, the math notes' "attention margin lemma", not the paper's
+**Quantitative step (ours, docs/math.md's "attention margin lemma", not the paper's
 constants).** If ``|s_i − β u_i| ≤ βδ``, the margin is ``η > 2δ``, then
 
 .. math::
@@ -92,7 +92,7 @@ THEOREM = Theorem(
         arxiv="2402.08856",
         theorem="attention selection theorem (cited as Theorem 5.1 in arXiv 2405.16727)",
         note="Only the abstract and the later citation are available. The margin lemma, its "
-        "β formula and the value-error bound are ours (math notes), not the paper's constants.",
+        "β formula and the value-error bound are ours (docs/math.md), not the paper's constants.",
     ),
     statement="For continuous query-dependent preferences ≼_x with jointly continuous utility "
     "u(x,y), inner-product attention softmax_i(<φ_q(x), φ_k(y_i)>) with <φ_q, φ_k> ≈ β u puts "
@@ -109,7 +109,7 @@ THEOREM = Theorem(
     ),
 )
 
-_BASIS = "Ours (math notes, attention margin lemma): not the paper's constants."
+_BASIS = "Ours (docs/math.md, attention margin lemma): not the paper's constants."
 
 
 # =============================================================================================

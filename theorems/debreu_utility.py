@@ -7,7 +7,7 @@ preorder has a continuous utility. This is the route by which Altabaa & Lafferty
 "retrieve the key the query prefers" into a relation function that attention can approximate.
 
 Constructions (finite: rank of the indifference class = strongly connected component; countable:
-the Cantor sum u(x) = Σ_{n: x_n ≺ x} 2^-n ∈ [0, 1)) follow the math notes. The argument that the
+the Cantor sum u(x) = Σ_{n: x_n ≺ x} 2^-n ∈ [0, 1)) follow docs/math.md. The argument that the
 partial sum over the first N elements represents the order on them is ours: if x ≺ y with x = x_k
 (k ≤ N), every x_n ≺ x is ≺ y, and x_k itself adds 2^-k to u(y) only, so u(y) − u(x) ≥ 2^-k,
 while the tail beyond N changes either value by less than 2^-N ≤ 2^-k.
@@ -53,7 +53,7 @@ THEOREM = Theorem(
         arxiv="2402.08856",
         theorem="used for the attention theorem (cited as Theorem 5.1 in arXiv 2405.16727)",
         note="Debreu's representation theorem is classical; the finite/countable constructions "
-        "and the partial-sum argument are stated in the math notes and the module docstring.",
+        "and the partial-sum argument are stated in docs/math.md and the module docstring.",
     ),
     statement="A complete, transitive, reflexive preorder on a finite or countable set has a "
     "utility u with x ≼ y iff u(x) ≤ u(y); the Cantor sum Σ_{x_n ≺ x} 2^-n is one, with values "

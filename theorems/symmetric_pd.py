@@ -25,7 +25,11 @@ from __future__ import annotations
 import numpy as np
 import sympy
 
-from verify import CheckKind, Hypothesis, Result, Source, Theorem, register
+from verify import CheckKind, Hypothesis, Result, Source, Strength, Theorem, register
+from verify.checks import bochner as bochner_mod
+from verify.checks import converse as converse_mod
+from verify.checks import expansion, symmetry
+from verify.checks import positive_definite as positive_definite_mod
 from verify.checks.approximation import Budget, check_approximation
 from verify.checks.bochner import check_bochner
 from verify.checks.converse import check_converse
@@ -61,25 +65,29 @@ def _eps(instance, ctx) -> float:
     return ctx.profile.pick(instance.params.get("quick_eps", instance["eps"]), instance["eps"])
 
 
-@THEOREM.check("symmetric", CheckKind.SYMBOLIC, "r(x,y) − r(y,x) simplifies to 0 (sympy)")
+@THEOREM.check("symmetric", CheckKind.SYMBOLIC, "r(x,y) − r(y,x) simplifies to 0 (sympy)",
+               tests=("symmetric",), reasons=symmetry.REASONS)
 def symmetric(instance, ctx):
     return check_symmetry(instance["relation"], ctx)
 
 
 @THEOREM.check("positive-definite", CheckKind.PROPERTY,
-               "Gram matrices on generated point sets are PSD (else Weyl's lower bound)")
+               "Gram matrices on generated point sets are PSD (else Weyl's lower bound)",
+               tests=("positive-definite",), reasons=positive_definite_mod.REASONS)
 def positive_definite(instance, ctx):
     return check_positive_definite(instance["relation"], ctx)
 
 
 @THEOREM.check("bochner", CheckKind.SYMBOLIC,
-               "shift-invariant k(x−y) in 1-D: Fourier transform ≥ 0 (sympy)")
+               "shift-invariant k(x−y) in 1-D: Fourier transform ≥ 0 (sympy)",
+               tests=("positive-definite",), reasons=bochner_mod.REASONS)
 def bochner(instance, ctx):
-    return check_bochner(instance["profile"], instance["tau"], ctx)
+    return check_bochner(instance["relation"], ctx, instance.params.get("profile"))
 
 
 @THEOREM.check("closed-form-spectrum", CheckKind.NUMERIC,
-               "Nyström quadrature eigenvalues match a closed form (first 10, 1e-6 relative)")
+               "Nyström quadrature eigenvalues match a closed form (first 10, 1e-6 relative)",
+               reasons=("closed-form-mismatch",))
 def closed_form_spectrum(instance, ctx):
     from verify.spectra import extrapolated_eigenvalues, gauss_hermite, mercer
 
@@ -102,14 +110,16 @@ def closed_form_spectrum(instance, ctx):
         return Result.refuted(
             f"eigenvalue {worst + 1}: quadrature gives {computed[worst]:.10g}, the formula "
             f"{instance['formula']} gives {closed[worst]:.10g} (relative error "
-            f"{rel_err[worst]:.2e} > 1e-6)", f"numeric: {how}", **evidence)
+            f"{rel_err[worst]:.2e} > 1e-6)", f"numeric: {how}", **evidence,
+        ).because("closed-form-mismatch", Strength.NUMERIC)
     return Result.confirmed(
         f"first {k} eigenvalues match {instance['formula']} to {rel_err.max():.1e} relative",
-        f"numeric: {how}", **evidence)
+        f"numeric: {how}", **evidence).because(None, Strength.NUMERIC).counted(k)
 
 
 @THEOREM.check("truncation-rank", CheckKind.NUMERIC,
-               "r*(ε): smallest rank whose truncated Mercer expansion reaches ε on a dense grid")
+               "r*(ε): smallest rank whose truncated Mercer expansion reaches ε on a dense grid",
+               reasons=expansion.TRUNCATION_REASONS)
 def truncation_rank(instance, ctx):
     from verify.spectra import mercer
 
@@ -119,14 +129,16 @@ def truncation_rank(instance, ctx):
 
 
 @THEOREM.check("rank-lower-bound", CheckKind.NUMERIC,
-               "Eckart–Young–Mirsky: the smallest feature rank m any model needs for ε")
+               "Eckart–Young–Mirsky: the smallest feature rank m any model needs for ε",
+               reasons=expansion.RANK_REASONS)
 def rank_lower_bound(instance, ctx):
     return check_rank_lower_bound(instance["relation"], _eps(instance, ctx),
                                   instance.params.get("claimed_features"), ctx)
 
 
 @THEOREM.check("converse", CheckKind.PROPERTY,
-               "every <φ(x),φ(y)> has symmetric PSD Gram matrices of rank ≤ min(m, w+1)")
+               "every <φ(x),φ(y)> has symmetric PSD Gram matrices of rank ≤ min(m, w+1)",
+               reasons=converse_mod.REASONS)
 def converse(instance, ctx):
     return check_converse(instance["dim"], instance.params.get("symmetric_model", True), ctx,
                           trials=ctx.profile.pick(40, 300, 2000))
@@ -154,10 +166,12 @@ THEOREM.instance(
     budget=Budget(width=32, depth=1, feature_dim=8, time_budget_s=60, certify_budget_s=60),
     quick_budget={"time_budget_s": 15},
     profile=sympy.exp(-TAU**2 / (2 * sympy.Rational(1, 4))), tau=TAU,
+    claimed_features=8,
     expect={**dict.fromkeys(ALL_STRUCTURAL, "confirmed"), "bochner": "confirmed",
-            "truncation-rank": "confirmed", "rank-lower-bound": "confirmed",
+            "truncation-rank": "inconclusive", "rank-lower-bound": "confirmed",
             "witness": "confirmed"},
-    description="Gaussian exp(−(x−y)²/(2·0.5²)) on [−1,1]: ε = 1e-3 with ≤ 32 hidden neurons",
+    description="Gaussian exp(−(x−y)²/(2·0.5²)) on [−1,1]: ε = 1e-3 with ≤ 32 hidden neurons "
+    "and 8 features (r*(ε) is measured, not claimed)",
 )
 THEOREM.instance(
     "gaussian-2d",
@@ -212,6 +226,7 @@ THEOREM.control(
     relation=L.neg_distance(), eps=1e-3,
     budget=Budget(width=32, depth=1, feature_dim=8, time_budget_s=20),
     expect={"positive-definite": "not-applicable", "witness": "refuted"},
+    reasons={"positive-definite": "hypothesis:positive-definite", "witness": "weyl-lower-bound"},
     description="claims: −|x−y| on [0,1] is positive-definite, and <φ,φ> reaches 1e-3 on it "
     "(Weyl at {0, 1}: λ = −1, no PSD model below 1/2)",
 )
@@ -219,18 +234,19 @@ THEOREM.control(
     "sigmoid",
     relation=L.sigmoid_kernel(),
     expect={"positive-definite": "not-applicable"},
+    reasons={"positive-definite": "hypothesis:positive-definite"},
     description="claim: the sigmoid kernel tanh(xy) on [−1,1] is positive-definite",
 )
 THEOREM.control(
     "gaussian-two-features",
     relation=L.gaussian(0.5, Box.cube(-1, 1, 1)), eps=1e-3, claimed_features=2,
-    expect={"rank-lower-bound": "refuted"},
+    expect={"rank-lower-bound": "refuted"}, reasons={"rank-lower-bound": "rank-lower-bound"},
     description="claim: the Gaussian on [−1,1] needs only 2 features for 1e-3",
 )
 THEOREM.control(
     "gaussian-rank-3-truncation",
     relation=L.gaussian(0.5, Box.cube(-1, 1, 1)), eps=1e-3, claimed_rank=3,
-    expect={"truncation-rank": "refuted"},
+    expect={"truncation-rank": "refuted"}, reasons={"truncation-rank": "truncation-error"},
     description="claim: the rank-3 truncated Mercer expansion of the Gaussian reaches 1e-3",
 )
 _x, _y = sympy.Symbol("x0", real=True), sympy.Symbol("y0", real=True)
@@ -238,13 +254,16 @@ THEOREM.control(
     "non-symmetric",
     relation=Relation.from_sympy("x·exp(y)", _x * sympy.exp(_y), (_x,), (_y,),
                                  Box.cube(0, 1, 1), Box.cube(0, 1, 1)),
-    expect={"symmetric": "refuted"},
+    expect={"symmetric": "refuted"}, reasons={"symmetric": "counterexample"},
     description="claim: r(x, y) = x·exp(y) on [0,1] is symmetric",
 )
 THEOREM.control(
     "difference-of-gaussians",
-    profile=sympy.exp(-TAU**2 / 4) - sympy.exp(-TAU**2) / 2, tau=TAU,
+    relation=Relation.from_sympy("difference of Gaussians",
+                                 sympy.exp(-(_x - _y)**2 / 4) - sympy.exp(-(_x - _y)**2) / 2,
+                                 (_x,), (_y,), Box.cube(-1, 1, 1), Box.cube(-1, 1, 1)),
     expect={"bochner": "not-applicable"},
+    reasons={"bochner": "hypothesis:positive-definite"},
     description="claim: k(τ) = exp(−τ²/4) − exp(−τ²)/2 is positive-definite",
 )
 THEOREM.control(
@@ -252,11 +271,12 @@ THEOREM.control(
     relation=L.brownian(), measure="uniform",
     closed_form=lambda k: (np.arange(1, k + 1) * np.pi) ** -2.0, formula="λ_k = (kπ)^−2",
     expect={"closed-form-spectrum": "refuted"},
+    reasons={"closed-form-spectrum": "closed-form-mismatch"},
     description="claim: the Brownian kernel's eigenvalues are (kπ)^−2",
 )
 THEOREM.control(
     "asymmetric-model", dim=2, symmetric_model=False,
-    expect={"converse": "refuted"},
+    expect={"converse": "refuted"}, reasons={"converse": "counterexample"},
     description="claim: an asymmetric <φ(x),ψ(y)> also has PSD Gram matrices",
 )
 

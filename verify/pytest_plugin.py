@@ -2,9 +2,16 @@
 
 Enable it with ``--relverify-profile P`` (or the ini option ``relverify_profile``). Theorem
 items are added when pytest collects from its default locations (no paths given) or with
-``--relverify``; test ids are ``theorem-id::instance::check``. An outcome that matches the
-instance's expectation passes; a mismatch or ``error`` fails; ``inconclusive`` where
-``confirmed`` was expected is an xfail carrying its evidence. ``--relverify-report DIR`` writes
+``--relverify``; test ids are ``theorem-id::instance::check``. The items mirror the report:
+
+- an outcome that matches the instance's expectation passes;
+- an expected-confirmed check of kind training or certificate that ends ``inconclusive`` under
+  the ``quick`` profile is an ``xfail`` carrying its evidence (the report marks it
+  ``tolerated``; :func:`verify.core.status.tolerates_inconclusive`);
+- every other outcome fails: a mismatch, an ``error``, any other ``inconclusive``;
+- ``--relverify-strict`` fails every inconclusive, tolerated or not.
+
+So pytest's exit code is report.json's ``summary.exit_code``. ``--relverify-report DIR`` writes
 the same report files as ``relverify run``.
 """
 
@@ -29,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write report.json/md/html under DIR/<timestamp>-<seed>/")
     group.addoption("--relverify-theorem", action="append", default=[], metavar="ID",
                     help="only these theorem ids (repeatable)")
+    group.addoption("--relverify-strict", action="store_true",
+                    help="fail every inconclusive outcome (no xfail for quick-profile training)")
     parser.addini("relverify_profile", "profile for theorem checks (enables the plugin)",
                   default=None)
 
@@ -78,6 +87,7 @@ class CheckItem(pytest.Item):
         from verify.core.context import resolve_device
         from verify.core.profiles import get_profile
         from verify.core.runner import run_case
+        from verify.core.status import tolerates_inconclusive
 
         config = self.config
         state = config.stash[_STATE]
@@ -94,8 +104,11 @@ class CheckItem(pytest.Item):
         evidence = json.dumps(_short(outcome), default=str)[:2000]
         if outcome.verdict == "match":
             return
-        if outcome.verdict == "inconclusive":
-            pytest.xfail(f"inconclusive (expected confirmed): {result.summary} | {evidence}")
+        if (not config.getoption("relverify_strict")
+                and tolerates_inconclusive(self.check.kind, self.expected, result.status,
+                                           self.parent.profile)):
+            pytest.xfail(f"inconclusive (expected confirmed; {self.check.kind} check under "
+                         f"quick): {result.summary} | {evidence}")
         raise CheckMismatch(
             f"{outcome.case_id}: expected {self.expected}, got {result.status}: "
             f"{result.summary}\nstrength: {result.strength}\nevidence: {evidence}"
@@ -123,7 +136,12 @@ def _short(outcome) -> dict:
 _STATE = pytest.StashKey[dict]()
 
 
+@pytest.hookimpl(tryfirst=True)  # before the terminal reporter reads -r
 def pytest_configure(config: pytest.Config) -> None:
+    chars = getattr(config.option, "reportchars", None)
+    if (_profile(config) or config.getoption("relverify")) and chars is not None \
+            and not set(chars) & set("xaAN"):
+        config.option.reportchars = chars + "x"  # list every xfail with its reason
     config.addinivalue_line("markers", "relverify: a registered theorem check")
     config.addinivalue_line("markers", "relverify_control: a negative control (planted claim)")
     config.addinivalue_line("markers", "slow: long test, deselected by default")
@@ -182,7 +200,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus) -> None:
     config = session.config
     writer = ReportWriter(state["dir"], provenance(
         seed=config.getoption("relverify_seed"), profile=profile,
-        device=config.getoption("relverify_device"), started_at=now_iso()))
+        device=config.getoption("relverify_device"), started_at=now_iso()),
+        strict=config.getoption("relverify_strict"))
     ran = {o.theorem.id for o in state["outcomes"]}
     for theorem in all_theorems():
         if theorem.id in ran:

@@ -1,6 +1,6 @@
 """The softmax margin lemma (ours) and property checks for it.
 
-**Lemma (ours; math notes, "Attention margin lemma").** Let ``s_1..s_n`` be attention scores with
+**Lemma (ours; docs/math.md, "Attention margin lemma").** Let ``s_1..s_n`` be attention scores with
 ``|s_i - β u_i| ≤ βδ`` for all ``i``, let ``u_{i*} - u_j ≥ η`` for all ``j ≠ i*``
 and ``η > 2δ``. Then
 

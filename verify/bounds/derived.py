@@ -38,22 +38,35 @@ be tested (rank lower bound, trained witnesses), not a certificate.
 :math:`\langle \phi, \phi\rangle`, :math:`N = \sum_{i \le r} (n^f_i + n^g_i)` for the asymmetric
 one.
 
-``scale`` multiplies every real-valued :math:`n_i` before rounding the *total* up: it exists for
-the planted negative control "constants divided by 1000" (``scale = 1e-6``), which no honest
-construction can meet.
+**Rounding.** Each feature network has a whole number of neurons, so every :math:`n_i` is
+rounded up on its own, for every instance and every planted control alike (``scale`` multiplies
+the real-valued :math:`n_i` *before* that rounding). Hence :math:`N \ge r`: a planted small
+constant alone can never push :math:`N + 1` below the rank lower bound :math:`m_{\min}`.
+
+**What can refute it** (ours). The construction is a model with :math:`r` features, so its Gram
+matrices have rank :math:`\le r`; if :math:`r < m_{\min}(\varepsilon)` (Eckart–Young–Mirsky,
+:func:`verify.spectra.min_rank_for`) no such construction reaches :math:`\varepsilon`, whatever
+its neuron counts: :func:`derived_refutation`. With the truncation rank the derivation computes
+this holds when the sampled truncation and the rigorous bound agree; a planted control keeps too
+few terms (``keep_terms``) and goes through the same code, the same rounding, and is refuted.
+The neuron count is compared with the rank bound as well (:math:`N + 1 \ge m_{\min}`, in
+:func:`verify.bounds.verdict.judge_bound`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from verify.bounds.quantities import InstanceQuantities
+from verify.core.result import Result
+from verify.core.status import Strength
 
 KAPPA = 2.0
+#: reason code of :func:`derived_refutation`
+CONSTRUCTION_RANK = "construction-rank"
 
 
 class DerivedBoundError(ValueError):
@@ -113,15 +126,30 @@ def product_error(sup_f: np.ndarray, deltas: np.ndarray) -> float:
     return float(np.sum(deltas * (2.0 * np.asarray(sup_f) + deltas)))
 
 
+def rounded_total(n_x: np.ndarray, n_y: np.ndarray | None = None) -> int:
+    r""":math:`N = \sum_i \lceil n^x_i \rceil (+ \sum_i \lceil n^y_i \rceil)`: each feature's
+    count rounded up on its own (one rule for every instance and control)."""
+    total = int(np.sum(np.ceil(np.asarray(n_x, dtype=float))))
+    if n_y is not None:
+        total += int(np.sum(np.ceil(np.asarray(n_y, dtype=float))))
+    return max(total, 1)
+
+
 def derived_bound(q: InstanceQuantities, *, kappa: float = KAPPA,
-                  scale: float = 1.0) -> DerivedBound:
-    """Evaluate the derived bound (ours) for the instance quantities ``q``."""
-    if q.r_star is None:
+                  scale: float = 1.0, keep_terms: int | None = None) -> DerivedBound:
+    """Evaluate the derived bound (ours) for the instance quantities ``q``.
+
+    ``keep_terms`` replaces the computed truncation rank :math:`r^*(\varepsilon/2)` (a planted
+    control: "these many terms suffice"); ``scale`` multiplies every :math:`n_i` before rounding.
+    """
+    if keep_terms is None and q.r_star is None:
         raise DerivedBoundError(
             f"no computed truncation rank reaches eps/2 = {q.eps / 2:g} (sampled); increase the "
             "quadrature or eps"
         )
-    r = max(int(q.r_star), 1)
+    r = max(int(q.r_star if keep_terms is None else keep_terms), 1)
+    if r > len(q.sup_f):
+        raise DerivedBoundError(f"only {len(q.sup_f)} expansion terms were computed, {r} asked")
     if q.symmetric and np.any(q.coeffs[:r] < 0):
         raise DerivedBoundError(
             "a negative eigenvalue among the kept terms: <phi(x), phi(y)> is PSD and cannot "
@@ -131,13 +159,13 @@ def derived_bound(q: InstanceQuantities, *, kappa: float = KAPPA,
     deltas = feature_accuracies(s, q.eps)
     n_x = (kappa * q.radius * q.barron_x[:r] / deltas) ** 2 * scale
     n_y = (kappa * q.radius * q.barron_y[:r] / deltas) ** 2 * scale
-    if scale == 1.0:
-        total = int(np.sum(np.ceil(n_x))) + (0 if q.symmetric else int(np.sum(np.ceil(n_y))))
-    else:  # the planted control rounds only the total
-        total = int(math.ceil(float(np.sum(n_x) + (0 if q.symmetric else np.sum(n_y)))))
+    total = rounded_total(n_x, None if q.symmetric else n_y)
+    tail = float(q.truncation_errors[min(r, len(q.truncation_errors) - 1)])
     notes = [
         "ours, not the paper's formula",
-        f"truncation error (sampled) {q.values()['tail_sup']:.3g} <= eps/2 = {q.eps / 2:.3g}",
+        f"truncation error (sampled) at rank {r}: {tail:.3g} "
+        + ("<=" if tail <= q.eps / 2 else "> (planted)") + f" eps/2 = {q.eps / 2:.3g}",
+        "each n_i rounded up on its own (whole neurons per feature network), for every scale",
         f"feature-error part sum delta_i(2 s_i + delta_i) = {product_error(s, deltas):.3g} "
         f"<= eps/2",
         "Barron norms are FFT estimates; the Barron-type constant kappa is our heuristic",
@@ -149,11 +177,37 @@ def derived_bound(q: InstanceQuantities, *, kappa: float = KAPPA,
     )
 
 
+def derived_refutation(db: DerivedBound, q: InstanceQuantities) -> Result | None:
+    r"""``refuted`` when the construction's rank :math:`r` is below :math:`m_{\min}(\varepsilon)`.
+
+    .. math:: \operatorname{rank}[\textstyle\sum_{i \le r} \hat f_i(x_a) \hat g_i(y_b)]_{ab}
+        \le r < m_{\min} \implies \max_{ab} |K - G|_{ab} > \varepsilon
+
+    (Eckart–Young–Mirsky on the point set of ``q.rank_bound``; ours as applied here). ``None``
+    when the rank bound does not rule the construction out.
+    """
+    rb = q.rank_bound
+    if db.r >= rb.m_min:
+        return None
+    lower = rb.bound_for(db.r)
+    return Result.refuted(
+        f"the derived construction keeps {db.r} terms, so its Gram matrices have rank <= "
+        f"{db.r} < m_min = {rb.m_min}: every rank-{db.r} matrix is off by >= {lower:.3e} > eps "
+        f"= {db.eps:g} on {rb.n} points ({rb.label}), whatever its {db.neurons} neurons",
+        f"rigorous lower bound (Eckart–Young–Mirsky), {rb.margin_label}",
+        derived=db.to_dict(), m_min=rb.m_min, construction_rank=db.r, error_lower_bound=lower,
+        points_x=rb.X.tolist(), points_y=rb.Y.tolist(),
+    ).because(CONSTRUCTION_RANK, Strength.LOWER_BOUND)
+
+
 __all__ = [
+    "CONSTRUCTION_RANK",
     "KAPPA",
     "DerivedBound",
     "DerivedBoundError",
     "derived_bound",
+    "derived_refutation",
     "feature_accuracies",
     "product_error",
+    "rounded_total",
 ]

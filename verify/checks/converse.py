@@ -1,7 +1,7 @@
 """The converse direction: every <φ(x), φ(y)> is a positive-definite kernel of rank ≤ m.
 
 For random MLPs φ and random point sets, the Gram matrix [<φ(x_i), φ(x_j)>] must be symmetric
-PSD with rank ≤ min(m, w + 1) (math notes, "Rank of an inner-product model").
+PSD with rank ≤ min(m, w + 1) (docs/math.md, "Rank of an inner-product model").
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ import torch
 
 from verify.core.context import Context
 from verify.core.result import Result
+from verify.core.status import Strength
+
+#: an explicit model and point set whose Gram matrix is not symmetric PSD of rank ≤ min(m, w+1)
+REASONS = ("counterexample",)
 
 
 def check_converse(dim: int, symmetric_model: bool, ctx: Context, trials: int) -> Result:
@@ -48,11 +52,11 @@ def check_converse(dim: int, symmetric_model: bool, ctx: Context, trials: int) -
             f"λ_min = {worst['lambda_min']:.3g}, asymmetry {worst['asymmetry']:.3g}, rank "
             f"{worst['rank']}",
             "explicit model and point set", **worst,
-        )
+        ).because(REASONS[0], Strength.COUNTEREXAMPLE)
     return Result.confirmed(
         f"{trials} random MLP inner products on random point sets: every Gram matrix symmetric "
         "PSD with rank ≤ min(m, w+1)",
         f"{trials} seeded random models and point sets (a property test, not a proof; the proof "
         "is G = FFᵀ)",
         trials=trials,
-    )
+    ).because(None, Strength.SAMPLED).counted(trials)

@@ -1,7 +1,7 @@
 """Positive-definiteness of a symmetric kernel on generated point sets, and Weyl's lower bound.
 
 If a Gram matrix K = [r(x_i, x_j)] has λ_min < 0, every PSD matrix G (every <φ(x_i), φ(x_j)>)
-satisfies max_ij |K − G|_ij ≥ |λ_min| / n (math notes, "Non-PD symmetric kernels (Weyl)"), so no
+satisfies max_ij |K − G|_ij ≥ |λ_min| / n (docs/math.md, "Non-PD symmetric kernels (Weyl)"), so no
 symmetric inner-product model reaches a sup error below that.
 """
 
@@ -15,6 +15,10 @@ from hypothesis import target
 from verify.core.context import Context
 from verify.core.properties import Counterexample, run_property
 from verify.core.result import Result
+from verify.core.status import Strength
+
+#: a point set whose Gram matrix has a negative eigenvalue: the hypothesis fails
+REASONS = ("hypothesis:positive-definite",)
 
 REL_TOL = 1e-10  # eigenvalues above -REL_TOL * n * max|K| are rounding, not indefiniteness
 
@@ -69,6 +73,7 @@ def check_positive_definite(relation, ctx: Context) -> Result:
         result = run_property(
             _point_sets(box, ctx.profile.pick(12, 40, 80)), prop, ctx,
             claim="Gram matrices are PSD", on_counterexample="not-applicable",
+            reason=REASONS[0],
         )
         if result.status.value != "not-applicable":
             result.summary = (f"every Gram matrix was PSD within tolerance "
@@ -82,4 +87,4 @@ def check_positive_definite(relation, ctx: Context) -> Result:
         "explicit point set; eigenvalue by LAPACK in float64, far below the rounding tolerance; "
         "the lower bound is rigorous (Weyl)",
         **best,
-    )
+    ).because(REASONS[0], Strength.COUNTEREXAMPLE)

@@ -11,6 +11,7 @@ from typing import Any
 
 from verify.core.context import Context
 from verify.core.result import Result
+from verify.core.status import Strength
 
 
 class Counterexample(Exception):
@@ -30,6 +31,7 @@ def run_property(
     claim: str,
     on_counterexample: str = "refuted",
     max_examples: int | None = None,
+    reason: str = "counterexample",
 ) -> Result:
     """Check ``prop(example)`` on examples drawn from ``strategy``.
 
@@ -37,7 +39,8 @@ def run_property(
     exception is an ``error``. With no counterexample the result is ``confirmed`` with the
     number of examples tried (a sampled claim, stated as such). ``on_counterexample`` picks the
     status of a failure: ``refuted`` (the claim is false) or ``not-applicable`` (the example
-    breaks a hypothesis of the theorem).
+    breaks a hypothesis of the theorem). ``reason`` is the reason code of that outcome
+    (``"counterexample"`` by default; ``"hypothesis:<name>"`` for a failed hypothesis).
     """
     from hypothesis import given, seed
 
@@ -62,9 +65,9 @@ def run_property(
             f"{cx.message}",
             {"counterexample": cx.data, "examples_tried": tried["n"]},
             "counterexample found by hypothesis (shrunk), replayable from the evidence",
-        )
+        ).because(reason, Strength.COUNTEREXAMPLE).counted(tried["n"])
     return Result.confirmed(
         f"{claim}: held on all {tried['n']} generated examples",
         f"property test on {tried['n']} hypothesis examples (not a proof)",
         examples_tried=tried["n"],
-    )
+    ).because(None, Strength.SAMPLED).counted(tried["n"])

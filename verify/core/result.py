@@ -43,15 +43,23 @@ class Result:
     #: ``"hypothesis:symmetric"``, ``"counterexample"``, ``"trainer-missed"``; a negative
     #: control declares the reason its check must give (``Theorem.control(reasons=...)``)
     reason: str | None = None
+    #: how many things the check tested (examples, point pairs, queries, ε values, models);
+    #: ``0`` means it tested nothing, and a ``confirmed`` that tested nothing is rejected by the
+    #: conformance suite. ``None``: not stated (e.g. a symbolic proof). An integer ``tested``
+    #: passed as evidence (``Result.confirmed(..., tested=5)``) is taken as this field.
+    tested: int | None = None
 
     def __post_init__(self) -> None:
         self.status = Status.parse(self.status)
+        if self.tested is None and isinstance(self.evidence.get("tested"), int) \
+                and not isinstance(self.evidence.get("tested"), bool):
+            self.tested = int(self.evidence["tested"])
         if self.strength_kind is not None:
             self.strength_kind = Strength.parse(self.strength_kind)
         elif self.status in (Status.INCONCLUSIVE, Status.ERROR):
             self.strength_kind = Strength.NONE
 
-    def because(self, reason: str, strength: Strength | str | None = None) -> "Result":
+    def because(self, reason: str | None, strength: Strength | str | None = None) -> "Result":
         """Set the machine-readable ``reason`` (and the structured strength); returns ``self``.
 
         ``Result.refuted("...", "rigorous: Weyl").because("weyl-lower-bound", "rigorous lower
@@ -60,6 +68,11 @@ class Result:
         self.reason = reason
         if strength is not None:
             self.strength_kind = Strength.parse(strength)
+        return self
+
+    def counted(self, tested: int) -> "Result":
+        """Set :attr:`tested` (how many things were tested); returns ``self``."""
+        self.tested = int(tested)
         return self
 
     # Convenience constructors keep check code short and uniform.

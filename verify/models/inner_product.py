@@ -3,7 +3,7 @@
 Symmetric model: ``ψ = φ`` (so every Gram matrix ``[r̂(x_i, x_j)]`` is PSD); asymmetric model: two
 MLPs, ``dx`` may differ from ``dy``. Contract: docs/CONTRACTS.md.
 
-Rank bound (math notes, "Lower bounds"): with ``φ = A h(x) + a`` and ``ψ = B g(y) + b``, ``h``,
+Rank bound (docs/math.md, "Lower bounds"): with ``φ = A h(x) + a`` and ``ψ = B g(y) + b``, ``h``,
 ``g`` the last hidden layers of widths ``w_φ``, ``w_ψ``, every Gram matrix has rank
 ``≤ min(m, w_φ + 1, w_ψ + 1)``.
 """

@@ -8,7 +8,7 @@ its class. For a countable set x_1, x_2, … the Debreu/Cantor sum
 
     u(x) = \\sum_{n:\\, x_n \\prec x} 2^{-n}
 
-represents any complete preorder and takes values in [0, 1) (see the math notes, "Debreu").
+represents any complete preorder and takes values in [0, 1) (see docs/math.md, "Debreu").
 """
 
 from __future__ import annotations

@@ -8,7 +8,14 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from verify.reports.markdown import STATUSES, status_counts
+from verify.reports.markdown import (
+    STATUSES,
+    hypothesis_line,
+    status_counts,
+    status_word,
+    strength_text,
+    verdict_word,
+)
 
 CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -62,9 +69,15 @@ def render_html(report: dict[str, Any], directory: Path | None = None) -> str:
         ]
         if t.get("latex"):
             out.append(f"<pre>{escape(t['latex'])}</pre>")
+        if t.get("hypotheses"):
+            out.append("<p><i>Hypotheses</i>:</p><ul>" + "".join(
+                f"<li><b>{escape(h['name'])}</b>: {escape(h['statement'])} — "
+                + (escape(hypothesis_line(h)).replace("`", "") if h.get("checked_by")
+                   else "<i>assumed</i> (no check tests it)") + "</li>"
+                for h in t["hypotheses"]) + "</ul>")
         out.append(
             "<table><tr><th>instance</th><th>check</th><th>expected</th><th>status</th>"
-            "<th>verdict</th><th>summary</th><th>strength</th></tr>"
+            "<th>reason</th><th>verdict</th><th>summary</th><th>strength</th></tr>"
         )
         for r in t["results"]:
             cls = " class='control'" if r["control"] else ""
@@ -73,9 +86,10 @@ def render_html(report: dict[str, Any], directory: Path | None = None) -> str:
             out.append(
                 f"<tr{cls}><td><code>{escape(r['instance'])}</code>{ctl}</td>"
                 f"<td><code>{escape(r['check'])}</code></td><td>{r['expected']}</td>"
-                f"<td class='{r['status']}'><b>{r['status']}</b></td>"
-                f"<td class='{verdict_cls}'>{r['verdict']}</td><td>{escape(r['summary'])}</td>"
-                f"<td>{escape(r['strength'])}</td></tr>"
+                f"<td class='{r['status']}'><b>{escape(status_word(r))}</b></td>"
+                f"<td>{escape(_reason(r))}</td>"
+                f"<td class='{verdict_cls}'>{escape(verdict_word(r))}</td>"
+                f"<td>{escape(r['summary'])}</td><td>{escape(strength_text(r))}</td></tr>"
             )
         out.append("</table>")
         for r in t["results"]:
@@ -89,6 +103,11 @@ def render_html(report: dict[str, Any], directory: Path | None = None) -> str:
                 out.append(_figure(fig, directory))
     out.append("</body></html>")
     return "\n".join(out)
+
+
+def _reason(r: dict[str, Any]) -> str:
+    got, want = r.get("reason"), r.get("expected_reason")
+    return (got or "—") + (f" (expected {want})" if want and want != got else "")
 
 
 def _figure(fig: dict[str, Any], directory: Path | None) -> str:

@@ -20,6 +20,28 @@ def status_counts(theorem: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+def hypothesis_line(h: dict[str, Any]) -> str:
+    """"checked by: …" or "*assumed*" (a hypothesis no check tests is assumed, not checked)."""
+    checked = h.get("checked_by") or []
+    if checked:
+        return "checked by: " + ", ".join(f"`{c}`" for c in checked)
+    return "*assumed* (no check tests it)"
+
+
+def status_word(r: dict[str, Any]) -> str:
+    """The status, marked ``(measurement)`` when nothing was claimed (never a confirmation)."""
+    return r["status"] + (" (measurement)" if r.get("strength_kind") == "measurement" else "")
+
+
+def verdict_word(r: dict[str, Any]) -> str:
+    return r["verdict"] + (" (tolerated: quick-profile training)" if r.get("tolerated") else "")
+
+
+def strength_text(r: dict[str, Any]) -> str:
+    kind = r.get("strength_kind")
+    return (f"[{kind}] " if kind else "") + (r.get("strength") or "")
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     prov = report["provenance"]
     summ = report["summary"]
@@ -36,12 +58,16 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- versions: {', '.join(f'{k} {v}' for k, v in prov['versions'].items() if v)}",
         f"- cases: {summ['cases']} ({summ['controls']} negative controls); verdicts: "
         + ", ".join(f"{k} {v}" for k, v in sorted(summ["by_verdict"].items()))
-        + f"; exit code {summ['exit_code']}",
+        + (f" ({summ['tolerated']} tolerated)" if summ.get("tolerated") else "")
+        + f"; exit code {summ['exit_code']}" + (" (strict)" if summ.get("strict") else ""),
         "",
         "Status words: *confirmed* (shown, with the strength stated), *refuted* (counterexample or "
         "rigorous refutation), *inconclusive* (neither), *not-applicable* (a hypothesis fails, "
         "evidence given), *error* (the check broke). A negative control is a planted false claim; "
-        "its expected outcome is refuted or not-applicable.",
+        "its expected outcome is refuted or not-applicable. A *measurement* reports a number with "
+        "no claim to test (status inconclusive, strength measurement): it never counts as "
+        "confirmed. Strengths in brackets: symbolic proof, exhaustive, rigorous lower bound, "
+        "explicit counterexample, certified, numerical, sampled, measurement, none.",
         "",
         "## Summary",
         "",
@@ -56,14 +82,15 @@ def render_markdown(report: dict[str, Any]) -> str:
             + " | ".join(str(counts[s]) for s in STATUSES)
             + f" | {matched}/{len(t['results'])} |"
         )
-    lines += ["", "## Negative controls", "", "| case | expected | status | verdict | summary |",
-              "|---|---|---|---|---|"]
+    lines += ["", "## Negative controls", "",
+              "| case | expected | status | reason (expected) | verdict | summary |",
+              "|---|---|---|---|---|---|"]
     for t in report["theorems"]:
         for r in t["results"]:
             if r["control"]:
                 lines.append(
-                    f"| `{r['case']}` | {r['expected']} | {r['status']} | {r['verdict']} | "
-                    f"{_cell(r['summary'])} |"
+                    f"| `{r['case']}` | {r['expected']} | {r['status']} | "
+                    f"{_reason(r)} | {r['verdict']} | {_cell(r['summary'])} |"
                 )
     for t in report["theorems"]:
         src = t["source"]
@@ -82,24 +109,28 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines += ["", "$$", t["latex"], "$$"]
         if t["hypotheses"]:
             lines += ["", "*Hypotheses*:"] + [
-                f"- **{h['name']}**: {h['statement']}" for h in t["hypotheses"]
+                f"- **{h['name']}**: {h['statement']} — {hypothesis_line(h)}"
+                for h in t["hypotheses"]
             ]
-        lines += ["", "| instance | check | kind | expected | status | verdict | strength |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += ["", "| instance | check | kind | expected | status | reason | verdict | "
+                  "strength |", "|---|---|---|---|---|---|---|---|"]
         for r in t["results"]:
             ctl = " (control)" if r["control"] else ""
             lines.append(
                 f"| `{r['instance']}`{ctl} | `{r['check']}` | {r['kind']} | {r['expected']} | "
-                f"**{r['status']}** | {r['verdict']} | {_cell(r['strength'])} |"
+                f"**{status_word(r)}** | {_reason(r)} | {verdict_word(r)} | "
+                f"{_cell(strength_text(r))} |"
             )
         lines += ["", "### Details", ""]
         for r in t["results"]:
             lines += [
-                f"#### `{r['case']}`: **{r['status']}** (expected {r['expected']})",
+                f"#### `{r['case']}`: **{status_word(r)}** (expected {r['expected']})",
                 "",
                 f"{r['summary']}",
                 "",
-                f"- strength: {r['strength'] or 'n/a'}",
+                f"- strength: {strength_text(r) or 'n/a'}",
+                f"- reason: {_reason(r)}"
+                + (f"; tested: {r['tested']}" if r.get("tested") is not None else ""),
                 f"- seed {r['seed']}, {r['duration_s']:.3f} s",
                 f"- evidence: `{compact(r['evidence'])}`",
             ]
@@ -109,6 +140,15 @@ def render_markdown(report: dict[str, Any]) -> str:
                 lines.append(f"- artifact `{name}`: `{path}`")
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def _reason(r: dict[str, Any]) -> str:
+    """``code`` (and, for a control, the code it must give when that differs)."""
+    got, want = r.get("reason"), r.get("expected_reason")
+    text = f"`{got}`" if got else "—"
+    if want and want != got:
+        text += f" (expected `{want}`)"
+    return text
 
 
 def _cell(text: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from verify.core.result import to_jsonable
 from verify.core.runner import CaseOutcome
+from verify.core.status import tolerates_inconclusive
 from verify.core.theorem import Theorem
 from verify.reports.atomic import TMP_DIR_NAME, atomic_write
 
@@ -31,16 +32,25 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
 
 
-def exit_code_for(verdicts: Counter) -> int:
-    """0 when every outcome matches its expectation, 1 otherwise (mismatch, error, inconclusive)."""
-    return 0 if set(verdicts) <= {"match"} else 1
+def exit_code_for(verdicts: Counter, tolerated: int = 0) -> int:
+    """0 when every outcome matches its expectation, 1 otherwise (mismatch, error, inconclusive).
+
+    ``tolerated`` inconclusive outcomes (an expected-confirmed training/certificate check under
+    ``quick``, :func:`verify.core.status.tolerates_inconclusive`; pytest's ``xfail``) do not
+    fail the run.
+    """
+    rest = Counter(verdicts)
+    rest["inconclusive"] -= tolerated
+    return 0 if all(n <= 0 for v, n in rest.items() if v != "match") else 1
 
 
 class ReportWriter:
     """Collects outcomes for one run and writes report.json / report.md / report.html."""
 
-    def __init__(self, directory: Path, provenance: dict[str, Any]) -> None:
+    def __init__(self, directory: Path, provenance: dict[str, Any], strict: bool = False) -> None:
         self.directory = Path(directory)
+        #: strict: every inconclusive fails the run (``pytest --relverify-strict``)
+        self.strict = strict
         self.provenance = provenance
         self.theorems: dict[str, dict[str, Any]] = {}
         self.complete = False
@@ -89,6 +99,10 @@ class ReportWriter:
                 "strength_kind": None if outcome.result.strength_kind is None
                 else outcome.result.strength_kind.value,
                 "reason": outcome.result.reason,
+                "tested": outcome.result.tested,
+                "tolerated": outcome.verdict == "inconclusive" and tolerates_inconclusive(
+                    outcome.check.kind, outcome.expected, outcome.result.status,
+                    str(self.provenance.get("profile"))),
                 "expected_reason": outcome.instance.reasons.get(outcome.check.name),
                 "evidence": to_jsonable(outcome.result.evidence),
                 "figures": figures,
@@ -109,13 +123,16 @@ class ReportWriter:
     def summary(self) -> dict[str, Any]:
         results = self.results()
         verdicts = Counter(r["verdict"] for r in results)
+        tolerated = 0 if self.strict else sum(1 for r in results if r.get("tolerated"))
         return {
             "cases": len(results),
             "by_status": dict(Counter(r["status"] for r in results)),
             "by_verdict": dict(verdicts),
             "controls": sum(1 for r in results if r["control"]),
+            "tolerated": tolerated,
+            "strict": self.strict,
             # an incomplete report (a run still going, killed or interrupted) is not a pass
-            "exit_code": exit_code_for(verdicts) if self.complete else 1,
+            "exit_code": exit_code_for(verdicts, tolerated) if self.complete else 1,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -158,8 +175,11 @@ def report_exit_code(report: dict[str, Any]) -> int:
     incomplete or any verdict is not ``match``, else 0."""
     if report.get("complete") is not True:
         return 1
-    verdicts = Counter(r["verdict"] for t in report["theorems"] for r in t["results"])
-    return exit_code_for(verdicts)
+    results = [r for t in report["theorems"] for r in t["results"]]
+    verdicts = Counter(r["verdict"] for r in results)
+    strict = bool(report.get("summary", {}).get("strict"))
+    tolerated = 0 if strict else sum(1 for r in results if r.get("tolerated") is True)
+    return exit_code_for(verdicts, tolerated)
 
 
 def _shape_error(data: Any) -> str | None:

@@ -1,10 +1,10 @@
 r"""Closed-form Mercer spectra used to validate the Nyström quadrature.
 
-* Brownian-motion kernel :math:`\min(x, y)` on [0, 1], Lebesgue measure (math notes):
+* Brownian-motion kernel :math:`\min(x, y)` on [0, 1], Lebesgue measure (docs/math.md):
   :math:`\lambda_k = ((k - \tfrac12)\pi)^{-2}`, :math:`e_k(x) = \sqrt2 \sin((k - \tfrac12)\pi x)`,
   :math:`k = 1, 2, \dots`
 * Gaussian kernel :math:`\exp(-(x - x')^2 / (2\ell^2))` under :math:`\mu = N(0, s^2)` (Rasmussen &
-  Williams, GPML §4.3.1, as quoted in the math notes): :math:`a = 1/(4s^2)`,
+  Williams, GPML §4.3.1, as quoted in docs/math.md): :math:`a = 1/(4s^2)`,
   :math:`b = 1/(2\ell^2)`, :math:`c = \sqrt{a^2 + 2ab}`, :math:`A = a + b + c`, :math:`B = b/A`,
   :math:`\lambda_k = \sqrt{2a/A}\, B^k` (:math:`k \ge 0`),
   :math:`e_k(x) \propto \exp(-(c - a)x^2) H_k(\sqrt{2c}\, x)`.
@@ -40,7 +40,7 @@ def _gaussian_constants(lengthscale: float, s: float) -> tuple[float, float, flo
 
 
 def gaussian_eigenvalues(lengthscale: float, s: float, k: int) -> np.ndarray:
-    r""":math:`\lambda_j = \sqrt{2a/A} B^j`, ``j = 0..k-1`` (GPML §4.3.1 via the math notes)."""
+    r""":math:`\lambda_j = \sqrt{2a/A} B^j`, ``j = 0..k-1`` (GPML §4.3.1 via docs/math.md)."""
     a, _, _, A, B = _gaussian_constants(lengthscale, s)
     return np.sqrt(2.0 * a / A) * B ** np.arange(k, dtype=np.float64)
 
@@ -77,7 +77,7 @@ def gaussian_eigenvalues_nd(lengthscale: float, s: float, dim: int, k: int) -> n
     r"""The ``k`` largest eigenvalues of the isotropic Gaussian kernel under :math:`N(0, s^2 I_d)`.
 
     The kernel and the measure factor over coordinates, so the eigenvalues are the products
-    :math:`\lambda_{j_1} \cdots \lambda_{j_d}` of the 1-D ones (math notes), sorted decreasing.
+    :math:`\lambda_{j_1} \cdots \lambda_{j_d}` of the 1-D ones (docs/math.md), sorted decreasing.
     """
     lam1 = gaussian_eigenvalues(lengthscale, s, k)
     prods = lam1

@@ -1,6 +1,6 @@
 r"""Rigorous lower bounds on how well low-rank and PSD models can fit a relation.
 
-**Rank bound** (Eckart–Young–Mirsky, as in the math notes). For points :math:`x_1..x_n`,
+**Rank bound** (Eckart–Young–Mirsky, as in docs/math.md). For points :math:`x_1..x_n`,
 :math:`y_1..y_{n'}` and :math:`K_{ij} = r(x_i, y_j)` with singular values
 :math:`\sigma_1 \ge \sigma_2 \ge \dots`, every matrix :math:`A` of rank :math:`\le m` has
 :math:`\|K - A\|_F \ge (\sum_{i>m} \sigma_i^2)^{1/2}`, and since
@@ -13,7 +13,7 @@ The Gram matrix of an inner-product model :math:`\langle\phi(x), \psi(y)\rangle`
 from below. For a symmetric :math:`K` the singular values are the :math:`|\lambda_i|` and
 :math:`\sqrt{n n'} = n`.
 
-**PSD bound** (Weyl, as in the math notes). If :math:`\lambda_{\min}(K) < 0` for a symmetric Gram
+**PSD bound** (Weyl, as in docs/math.md). If :math:`\lambda_{\min}(K) < 0` for a symmetric Gram
 matrix, every PSD :math:`G` has :math:`\|K - G\|_2 \ge |\lambda_{\min}|`, hence
 :math:`\max_{ij}|K - G|_{ij} \ge |\lambda_{\min}|/n`: no :math:`\langle\phi(x), \phi(y)\rangle`
 reaches a sup error below that.
@@ -23,7 +23,10 @@ the SVD/eigensolver is backward stable (results exact for :math:`K + E` with
 :math:`\|E\|_2 \lesssim p(n)\,\epsilon\,\|K\|_2`; we take :math:`p(n) = 4\max(n, n')`, a standard
 but not proven constant), and each entry of :math:`K` is assumed within :math:`4\epsilon|K|_{\max}`
 of the true :math:`r(x_i, y_j)` (a few-ulp libm assumption). The ``certified`` numbers below are
-the bounds after these margins.
+the bounds after these margins. The mathematics (EYM, the norm inequality, Weyl) is proven; the
+two floating-point constants are assumptions, not proven here, so every label says so
+(:data:`EYM_MARGIN_LABEL`); :mod:`verify.spectra.rigorous_rank` proves the rank bound on a given
+point set instead (arb enclosure of the SVD error).
 """
 
 from __future__ import annotations
@@ -39,6 +42,12 @@ from verify.relations.base import Relation
 from verify.relations.domain import Box
 
 EPS = float(np.finfo(np.float64).eps)
+
+#: how the floating-point margin of the rank bound is justified (stated in every result)
+EYM_MARGIN_LABEL = (
+    "floating-point margin from a standard backward-stable-SVD constant and a few-ulp libm "
+    "assumption (not proven here)"
+)
 
 
 # --------------------------------------------------------------------------- rank bound
@@ -94,8 +103,14 @@ class RankBound:
     tried: int = 0
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def margin_label(self) -> str:
+        """What the floating-point margin rests on (:data:`EYM_MARGIN_LABEL`)."""
+        return EYM_MARGIN_LABEL
+
     def bound_for(self, m: int) -> float:
-        """Certified lower bound on the sup error of any rank-``<= m`` model, on these points."""
+        """Lower bound on the sup error of any rank-``<= m`` model, on these points (margins as
+        in :data:`EYM_MARGIN_LABEL`)."""
         b = _rank_bounds(self.singular_values, self.n, self.n_prime, self.kmax)
         return float(b[min(m, len(b) - 1)])
 
@@ -250,7 +265,8 @@ def min_rank_for(
     best.tried = tried
     best.notes.append(
         "bound on the sampled points only; it lower-bounds the sup over the boxes. "
-        "Certified up to a backward-stable-SVD margin 4 max(n,n') sqrt(min(n,n')) eps sigma_1."
+        "Margins: a backward-stable-SVD constant 4 max(n,n') sqrt(min(n,n')) eps sigma_1 and a "
+        "few-ulp libm assumption (standard, not proven here)."
     )
     return best
 

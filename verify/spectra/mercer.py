@@ -10,7 +10,7 @@ the Nyström formula extends them to any point:
 .. math:: e_i(x) = \frac{1}{\lambda_i} \sum_j w_j\, r(x, t_j)\, e_i(t_j).
 
 Eigenvalues are sorted by decreasing :math:`|\lambda_i|` and keep their signs (an indefinite
-kernel has negative ones). Standard method (see the math notes, "Uniform measure on a box").
+kernel has negative ones). Standard method (see docs/math.md, "Uniform measure on a box").
 """
 
 from __future__ import annotations
