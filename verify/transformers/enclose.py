@@ -13,7 +13,8 @@ mean-value form with an interval Jacobian J_e(Q) ⊇ {∂e/∂x : x ∈ Q} of e 
 intersected with the direct enclosure e_i(Q). f(Q), J_f(Q) come from forward-mode interval
 arithmetic (:class:`Dual`: an :class:`~verify.certify.interval.Interval` value and its
 interval derivatives, outward-rounded) through embedding, softmax/RBF attention (written
-α_ij = 1/Σ_l exp(s_il − s_ij)), tanh feed-forward and read-out; t(Q) and ∇t(Q) from
+α_ij = 1/Σ_l exp(s_il − s_ij), the l = j term exactly 1; RBF scores without the ‖q_i‖²
+term, which cancels), tanh feed-forward and read-out; t(Q) and ∇t(Q) from
 :mod:`verify.certify.sym_interval`. Branch and bound (:func:`certify_box`) halves the widest
 side (ties: largest |J|·r) of every box whose bound exceeds ε, until all are below ε
 (certified) or the leaf budget is spent (undecided, with the worst live box); boxes that miss
@@ -90,12 +91,22 @@ def _attention(h: Dual, blk: dict, kind: str, gamma: float) -> Dual:
     if kind == "softmax":
         s = (qi * kj).sum(-1).scale(Interval.point(float(m)).sqrt().reciprocal())
     else:
-        diff = qi - kj
-        s = (diff * diff).sum(-1).scale(Interval.point(-float(gamma)))
-    # α_ij = 1 / Σ_l exp(s_il − s_ij): less dependency than exp(s_ij) / Σ_l exp(s_il)
+        # −γ‖q_i − k_j‖² = −γ‖q_i‖² − γ(‖k_j‖² − 2 q_iᵀk_j): the first term is the same for
+        # every j and cancels in the normalisation, so it is dropped (same α, less dependency)
+        s = ((kj * kj).sum(-1) - (qi * kj).sum(-1).scale(Interval.point(2.0))).scale(
+            Interval.point(-float(gamma)))
+    # α_ij = 1 / Σ_l exp(s_il − s_ij) with the l = j term exactly exp(0) = 1: less dependency
+    # than exp(s_ij) / Σ_l exp(s_il)
     sil = s.index((slice(None), slice(None), None, slice(None)))  # (B, i, 1, l)
     sij = s.index((slice(None), slice(None), slice(None), None))  # (B, i, j, 1)
-    alpha = (sil - sij).exp().sum(-1).reciprocal()  # (B, i, j)
+    diff = sil - sij  # (B, i, j, l)
+    n = diff.val.shape[-1]
+    diag = np.eye(n, dtype=bool)[None, None]  # l == j
+    zero = lambda a: np.where(diag, 0.0, a)  # noqa: E731
+    diff = Dual(Interval(zero(diff.val.lo), zero(diff.val.hi)),
+                Interval(np.where(diag[..., None], 0.0, diff.der.lo),
+                         np.where(diag[..., None], 0.0, diff.der.hi)))
+    alpha = diff.exp().sum(-1).reciprocal()  # (B, i, j)
     a = alpha.index((slice(None), slice(None), slice(None), None))  # (B, i, j, 1)
     vj = v.index((slice(None), None, slice(None), slice(None)))  # (B, 1, j, m)
     return h + (a * vj).sum(-2)
