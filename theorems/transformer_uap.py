@@ -103,7 +103,8 @@ def finite_set_separation(inst, ctx):
                                                          "exceptional-set-differs"))
 def hard_attention_limit(inst, ctx):
     return C.hard_attention_limit(inst["kernel"], inst.params.get("d", 2), ctx.rng,
-                                  ctx.profile.pick(2, 5), inst.params.get("stated"))
+                                  ctx.profile.pick(2, 5), inst.params.get("stated"),
+                                  inst.params.get("stated_text", ""))
 
 
 @THEOREM.check("sparse-connectivity", CheckKind.NUMERIC,
@@ -132,7 +133,7 @@ def uap_witness(inst, ctx):
     configs = ctx.profile.pick(inst["quick_configs"], inst["configs"])
     return check_witness(inst["target"], inst["kind"], -1.0, 1.0, eps, configs,
                          ctx.profile.pick(300, 1500), ctx.seed, ctx.rng, ctx.profile.certify,
-                         max_leaves=inst.params.get("max_leaves", 60_000))
+                         max_leaves=inst.params.get("max_leaves", 100_000))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,11 +180,18 @@ def _rbf_set(s):
 
 
 THEOREM.instance("softmax-kernel", kernel="softmax", stated=_softmax_set,
+                 stated_text="xᵀW(y₁ − y₂) = 0",
                  expect={"hard-attention-limit": "confirmed"},
                  description="exp(xᵀy): exceptional set xᵀW(y₁ − y₂) = 0")
 THEOREM.instance("rbf-kernel", kernel="rbf", stated=_rbf_set,
+                 stated_text="‖Wy₁‖² = ‖Wy₂‖² and xᵀW(y₁ − y₂) = 0",
                  expect={"hard-attention-limit": "confirmed"},
                  description="exp(−‖x − y‖²/2): exceptional set ‖Wy₁‖ = ‖Wy₂‖, xᵀW(y₁−y₂) = 0")
+THEOREM.control("softmax-wrong-set", kernel="softmax", stated=lambda s: _rbf_set(s)[1:],
+                stated_text="‖Wy₁‖² = ‖Wy₂‖²", expect={"hard-attention-limit": "refuted"},
+                reasons={"hard-attention-limit": "exceptional-set-differs"},
+                description="claims: softmax's exceptional set is ‖Wy₁‖ = ‖Wy₂‖ (RBF's norm "
+                "condition)")
 THEOREM.control("constant-kernel", kernel="constant",
                 expect={"hard-attention-limit": "not-applicable"},
                 reasons={"hard-attention-limit": "hypothesis:hard-attention-limit"},
@@ -226,15 +234,15 @@ THEOREM.control("cyclic-not-dihedral", design="cyclic", group="dihedral", n=6, k
 _x = sp.symbols("x0:3", real=True)
 MEAN_PRODUCT = Target("x_i·mean(X)", _x[0] * (_x[0] + _x[1] + _x[2]) / 3)
 for kind in ("softmax", "rbf"):
-    THEOREM.instance(f"uap-{kind}", kind=kind, target=MEAN_PRODUCT, eps=0.25, quick_eps=0.5,
+    THEOREM.instance(f"uap-{kind}", kind=kind, target=MEAN_PRODUCT, eps=0.2, quick_eps=0.5,
                      configs=[(4, 1), (8, 1), (8, 2)], quick_configs=[(4, 1)],
                      expect={"uap-witness": "confirmed"},
                      description=f"{kind} residual transformers, n = 3 scalar tokens on "
-                     "[−1, 1]³, target x_i·mean(X): ε = 0.25 (quick 0.5)")
-THEOREM.control("uap-token-wise", architecture="token-wise", target=MEAN_PRODUCT, eps=0.25,
+                     "[−1, 1]³, target x_i·mean(X): ε = 0.2 (quick 0.5)")
+THEOREM.control("uap-token-wise", architecture="token-wise", target=MEAN_PRODUCT, eps=0.2,
                 expect={"uap-witness": "refuted"},
                 reasons={"uap-witness": "token-wise-lower-bound"},
-                description="claims: a token-wise model (no attention) reaches ε = 0.25 on "
+                description="claims: a token-wise model (no attention) reaches ε = 0.2 on "
                 "x_i·mean(X)")
 
 register(THEOREM)

@@ -96,7 +96,8 @@ def finite_set_separation(kind: str, sets: np.ndarray, tol: float, rng: np.rando
         if cert["proven"] and bool(unchanged.all()):
             return Result.refuted(
                 f"{kind}: on the parameter box W_K ∈ [{box[0]}, {box[1]}]^({d}×{d}) (any W_Q, "
-                f"W_V; positive measure) every key feature vanishes on all "
+                f"W_V; positive measure; ReLU features are not analytic in θ) every key "
+                f"feature vanishes on all "
                 f"{cert['tokens']} tokens (interval proof: max upper end "
                 f"{cert['max_upper_end']:.3g} < 0), so the layer is the identity and every "
                 f"shared token stays identical; {box_samples} points inside the box: identity",
@@ -121,7 +122,7 @@ def finite_set_separation(kind: str, sets: np.ndarray, tol: float, rng: np.rando
 
 
 def hard_attention_limit(name: str, d: int, rng: np.random.Generator, points: int,
-                         stated: list | None) -> Result:
+                         stated=None, stated_text: str = "") -> Result:
     """Check 3: R(t) = k(x, tWy₁)/k(x, tWy₂) → 0 or ∞ off a stated exceptional set."""
     s = H.Symbols(d)
     kernel = H.KERNELS[name]
@@ -144,13 +145,17 @@ def hard_attention_limit(name: str, d: int, rng: np.random.Generator, points: in
             ev["matches_stated_set"] = len(exc) == len(want) and all(
                 any(H.same_up_to_constant(c, e) for e in want) for c in exc)
             if not ev["matches_stated_set"]:
-                return Result.refuted(f"{name}: exceptional set {ev['exceptional_set']} differs "
-                                      "from the stated one", "symbolic", **ev).because(
-                    "exceptional-set-differs", Strength.SYMBOLIC)
+                return Result.refuted(
+                    f"{name}: the exceptional set is {' and '.join(ev['exceptional_set'])}, not "
+                    f"the stated {stated_text}", "symbolic: sympy log-ratio polynomial", **ev,
+                ).because("exceptional-set-differs", Strength.SYMBOLIC)
+        where = (f"{stated_text} (the stated set; sympy: the coefficients of t^m, m ≥ 1, "
+                 "equal it up to constants)" if stated is not None
+                 else " and ".join(ev["exceptional_set"]))
         return _confirmed(Strength.SYMBOLIC,
             f"{name}: log R(t) is a polynomial in t of degree {poly.degree()}, so R → 0 or ∞ "
-            f"unless {' and '.join(ev['exceptional_set'])}; limits at {points} random points: "
-            f"{', '.join(shown)}", "symbolic: sympy log-ratio polynomial", **ev,
+            f"unless {where}; exact limits at {points} random points: {', '.join(shown)}",
+            "symbolic: sympy log-ratio polynomial", **ev,
         )
     ev = {"log_ratio": "not polynomial in t", "point_limits": lims}
     soft = [x for x in lims if not H.is_hard(x["limit"])]

@@ -95,7 +95,7 @@ def check_witness(target: Target, kind: str, lo: float, hi: float, eps: float,
         ev["certificate"] = "not attempted in this profile"
         r = Result.confirmed(f"{kind}: sampled sup error {rows} (width×depth); {what} reaches "
                              f"ε = {eps:g}; no certificate in this profile",
-                             "sampled: grid + random points", **ev)
+                             "sampled: 17³ grid + 4000 random points", **ev)
         r.strength_kind = Strength.SAMPLED
         return r
     cert = certify_box(ErrorBound(models[k].weights(), target), lo, hi, target.n, eps,
@@ -113,6 +113,6 @@ def check_witness(target: Target, kind: str, lo: float, hi: float, eps: float,
         f"is undecided: the leaf budget {max_leaves} ran out with {cert.live} boxes live (the "
         f"worst, {np.round(cert.worst_box, 4).tolist()}, has mean-value bound "
         f"{cert.worst_upper:.3g} > ε), so this stays sampled",
-        "sampled: grid + random points (certificate undecided)", **ev)
+        "sampled: 17³ grid + 4000 random points (certificate undecided)", **ev)
     r.strength_kind = Strength.SAMPLED
     return r
