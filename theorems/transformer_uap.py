@@ -133,7 +133,8 @@ def uap_witness(inst, ctx):
     configs = ctx.profile.pick(inst["quick_configs"], inst["configs"])
     return check_witness(inst["target"], inst["kind"], -1.0, 1.0, eps, configs,
                          ctx.profile.pick(300, 1500), ctx.seed, ctx.rng, ctx.profile.certify,
-                         max_leaves=inst.params.get("max_leaves", 100_000))
+                         max_leaves=inst.params.get("max_leaves", 100_000),
+                         restarts=ctx.profile.pick(1, 2))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ _x = sp.symbols("x0:3", real=True)
 MEAN_PRODUCT = Target("x_i·mean(X)", _x[0] * (_x[0] + _x[1] + _x[2]) / 3)
 for kind in ("softmax", "rbf"):
     THEOREM.instance(f"uap-{kind}", kind=kind, target=MEAN_PRODUCT, eps=0.15, quick_eps=0.5,
-                     configs=[(4, 1), (8, 1), (8, 2)], quick_configs=[(4, 1)],
+                     configs=[(2, 1), (4, 1), (8, 2)], quick_configs=[(4, 1)],
                      expect={"uap-witness": "confirmed"},
                      description=f"{kind} residual transformers, n = 3 scalar tokens on "
                      "[−1, 1]³, target x_i·mean(X): ε = 0.15 (quick 0.5)")

@@ -59,8 +59,10 @@ def check_tokenwise(target: Target, lo: float, hi: float, eps: float) -> Result:
 
 def check_witness(target: Target, kind: str, lo: float, hi: float, eps: float,
                   configs: list[tuple[int, int]], steps: int, seed: int,
-                  rng: np.random.Generator, certify: bool, max_leaves: int) -> Result:
-    """Train each (width, depth) in ``configs``; table of sampled sup errors ("falls": the
+                  rng: np.random.Generator, certify: bool, max_leaves: int,
+                  restarts: int = 1) -> Result:
+    """Train each (width, depth) in ``configs`` (best of ``restarts`` seeds); table of
+    sampled sup errors ("falls": the
     last, largest model's error is below the first's); certify the models that reach ε,
     smallest first, until one certificate holds (when ``certify``)."""
     if not target.symmetric_in_rest():
@@ -70,13 +72,18 @@ def check_witness(target: Target, kind: str, lo: float, hi: float, eps: float,
     table, models = [], []
     try:
         for width, depth in configs:
-            model = TokenTransformer(width, depth, kind)
-            hist = train(model, target, lo, hi, steps, seed)
-            s = sampled_sup(model, target, lo, hi, grid=17, rng=rng, random_points=4000)
-            if not np.isfinite(s["sup"]):
-                return Result.error(f"training diverged (width {width}, depth {depth})")
-            table.append({"width": width, "depth": depth, "steps": steps,
-                          "final_mse": hist[-1], "sampled_sup": s["sup"], "worst": s["point"]})
+            runs = []
+            for r in range(restarts):  # seeds seed, seed + 1, …: keep the best sampled sup
+                model = TokenTransformer(width, depth, kind)
+                hist = train(model, target, lo, hi, steps, seed + r)
+                s = sampled_sup(model, target, lo, hi, grid=17, rng=rng, random_points=4000)
+                if not np.isfinite(s["sup"]):
+                    return Result.error(f"training diverged (width {width}, depth {depth})")
+                runs.append((s["sup"], r, model, hist, s))
+            sup, r, model, hist, s = min(runs, key=lambda t: t[0])
+            table.append({"width": width, "depth": depth, "steps": steps, "restart": r,
+                          "restarts_sup": [t[0] for t in runs], "final_loss": hist[-1],
+                          "sampled_sup": sup, "worst": s["point"]})
             models.append(model)
     finally:
         torch.set_num_threads(threads)
