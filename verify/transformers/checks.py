@@ -17,7 +17,7 @@ from verify.transformers import distinguish as D
 from verify.transformers import equivariance as E
 from verify.transformers import hard_limit as H
 from verify.transformers import sparse as S
-from verify.transformers.layers import AttentionParams, random_params, sdpa_gap
+from verify.transformers.layers import AttentionParams, random_params, residual_layer, sdpa_gap
 
 SDPA_TOL = 1e-6
 
@@ -85,8 +85,6 @@ def finite_set_separation(kind: str, sets: np.ndarray, tol: float, rng: np.rando
         wk = torch.as_tensor(rng.uniform(box[0], box[1], samples.wk.shape))
         inside = AttentionParams(samples.wq, wk, samples.wv, samples.gamma)
         X = torch.as_tensor(sets)
-        from verify.transformers.layers import residual_layer
-
         with torch.no_grad():
             unchanged = (residual_layer(kind, X, inside) == X).all(dim=(-1, -2, -3, -4))
         ev = {"box": f"W_K ∈ [{box[0]}, {box[1]}]^({d}×{d}), W_Q, W_V free",
