@@ -130,7 +130,10 @@ def _instance_theorem(theorem_id: str, params: dict[str, Any], checks: list[str]
 
 
 def _run(theorem: Theorem, inst: Instance, check: str, *, profile: str, seed: int, device: str,
-         artifact_root: Path | None, progress: Callable[[str], None] | None) -> CaseOutcome:
+         artifact_root: Path | None, progress: Callable[[str], None] | None,
+         on_case: Callable[[str], None] | None = None) -> CaseOutcome:
+    if on_case is not None:
+        on_case(f"{theorem.id}::{inst.id}::{check}")
     return run_case(theorem, inst, theorem.checks[check], Status.CONFIRMED,
                     profile=get_profile(profile), run_seed=seed, device=device,
                     artifact_root=artifact_root, progress=progress)
@@ -199,29 +202,48 @@ def _verdict(parts: list[CaseOutcome], claim: str) -> Result:
         bad = [o for o in parts if o.result.status == status]
         if bad:
             o = bad[0]
-            res = Result(status, f"{status.value}: {o.check.name}: {o.result.summary}",
+            res = Result(status, f"{o.check.name}: {o.result.summary}",
                          {"case": o.case_id}, o.result.strength)
             if status in (Status.REFUTED, Status.NOT_APPLICABLE):
-                res.because(o.result.reason or ("counterexample" if status == Status.REFUTED
-                                                else "hypothesis"),
-                            o.result.strength_kind)
+                res.because(o.result.reason or _reason_from(o.result), o.result.strength_kind)
             return res
-    res = Result.confirmed(f"confirmed: {claim}: " + "; ".join(
+    res = Result.confirmed("; ".join(
         f"{o.check.name}: {o.result.summary}" for o in parts), parts[0].result.strength)
     res.strength_kind = parts[0].result.strength_kind
     return res
+
+
+def _reason_from(result: Result) -> str:
+    """A reason code for a result its check gave none (read from its strength text)."""
+    text = result.strength.lower()
+    if result.status == Status.NOT_APPLICABLE:
+        return "hypothesis"
+    if "weyl" in text:
+        return "weyl-lower-bound"
+    if "eckart" in text:
+        return "rank-lower-bound"
+    return "counterexample"
+
+
+def box_text(box: Box) -> str:
+    """``[-1, 1]``, ``[-1, 1]^2`` or ``[0, 1]x[-2, 2]``."""
+    parts = [f"[{a:g}, {b:g}]" for a, b in zip(box.lo, box.hi)]
+    return parts[0] + (f"^{box.dim}" if box.dim > 1 else "") if len(set(parts)) == 1 \
+        else "x".join(parts)
 
 
 def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int | None = None,
           depth: int = 1, features: int | None = None, activation: str = "tanh",
           asymmetric: bool = False, bound: str | None = None, profile: str = "standard",
           seed: int = 0, device: str = "cpu", out: str | Path | None = None,
-          progress: Callable[[str], None] | None = None) -> ClaimReport:
+          progress: Callable[[str], None] | None = None,
+          on_case: Callable[[str], None] | None = None) -> ClaimReport:
     """Check "a model within the budget reaches sup error ≤ ε on ``rel``" (and/or ``bound``).
 
     Give the budget as ``neurons`` or ``width`` (+ ``depth``, ``features``); ``bound`` (a
     formula of :mod:`verify.bounds.statement`, e.g. ``"8*log(1/eps)"``) adds the bound's
-    verdict; at least one of the two is needed. ``out``: write the report there.
+    verdict; at least one of the two is needed. ``out``: write the report there; ``progress``
+    gets the checks' messages, ``on_case`` the id of each case as it starts.
     """
     eps = _positive_eps(eps)
     get_profile(profile)
@@ -243,7 +265,7 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
             "neuron-bounds", {"relation": spec, "eps": eps, "bound": bound}, ["stated-bound"],
             f"your claim: N(eps) = {bound} hidden neurons reach eps = {eps:g} on {rel.name}")
     directory = None if out is None else new_report_dir(out, seed)
-    run = dict(profile=profile, seed=seed, device=device, progress=progress,
+    run = dict(profile=profile, seed=seed, device=device, progress=progress, on_case=on_case,
                artifact_root=None if directory is None else directory / "artifacts")
     params = {"relation": rel, "eps": eps, "budget": budget,
               "claimed_features": None if budget is None else budget.rank_bound}
@@ -279,7 +301,7 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
         f"(width {budget.width}, depth {budget.depth}, {budget.feature_dim} features, "
         f"{budget.activation}) reaches sup |r − <φ,{'φ' if symmetric else 'ψ'}>| ≤ {eps:g}"
         if budget else "", f"N(eps) = {bound} neurons suffice" if bound else "") if p)
-    report = ClaimReport(f"{rel.name} on {rel.x_box.to_dict()}×{rel.y_box.to_dict()}: {claim}",
+    report = ClaimReport(f"{rel.name} on {box_text(rel.x_box)} × {box_text(rel.y_box)}: {claim}",
                          outcomes, _verdict(parts, claim), profile, seed, device,
                          {"eps": eps, "bound": bound, "asymmetric": asymmetric,
                           "budget": None if budget is None else budget.__dict__})
