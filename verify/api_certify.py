@@ -69,7 +69,7 @@ def certify_layers(rel: Relation, phi: Layers, psi: Layers | None, activation: s
             f"certified sup |r − <φ,ψ>| ≤ {cert.upper:.3e} ≤ ε = {eps:g} over the whole domain "
             f"(B&B, {cert.leaves} leaves, {cert.time_s:.1f} s); sampled sup {cert.lower:.3e}",
             f"certified bound over the whole domain: {cert.method}", **evidence,
-        ).because("certificate", Strength.CERTIFIED)
+        ).because(None, Strength.CERTIFIED)
     if cert.status == "refuted":
         pt = np.asarray(cert.lower_point if cert.lower_point is not None else [], dtype=float)
         x, y = pt[: rel.dx].tolist(), pt[rel.dx:].tolist()
@@ -157,8 +157,9 @@ def certify(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed: int =
                        profile=get_profile("standard"), run_seed=seed)
     neurons = sum(w.shape[0] for w, _ in phi_l[:-1]) + (
         0 if psi_l is None else sum(w.shape[0] for w, _ in psi_l[:-1]))
-    claim = (f"{rel.name}: the given {'<φ,φ>' if psi_l is None else '<φ,ψ>'} model "
-             f"({neurons} hidden neurons, {act}) has sup |r − <φ,ψ>| ≤ {eps:g}")
+    model = "<φ,φ>" if psi_l is None else "<φ,ψ>"
+    claim = (f"{rel.name}: the given {model} model ({neurons} hidden neurons, {act}) has "
+             f"sup |r − {model}| ≤ {eps:g}")
     verdict = outcome.result
     report = ClaimReport(claim, [outcome], verdict, "standard", seed, "cpu",
                          {"eps": eps, "activation": act})
