@@ -116,7 +116,9 @@ def resolve_networks(rel: Relation, phi: Any, psi: Any = None, *, arch: str | No
         if psi_l is not None:
             raise ModelError("the φ file already holds ψ (a witness with two networks); do not "
                              "pass --psi")
-        psi_l, psi_act, _ = _as_layers(psi, "ψ", psi_arch)
+        psi_l, psi_extra, psi_act = _as_layers(psi, "ψ", psi_arch)
+        if psi_extra is not None:
+            raise ModelError("ψ: a witness file with two networks cannot serve as ψ")
         if psi_act != act and len(phi_l) > 1 and len(psi_l) > 1:
             raise ModelError(f"φ uses {act} and ψ uses {psi_act}: one activation for both "
                              "networks is supported")
