@@ -6,7 +6,7 @@ Public API (everything a theorem module needs)::
 
 The user's own claims (docs/api.md; loaded on first use)::
 
-    from verify import relation, kernel, check, check_bound, certify, ClaimReport
+    from verify import relation, kernel, check, check_bound, certify_model, ClaimReport
 """
 
 from verify.core.context import Context
@@ -20,7 +20,7 @@ from verify.core.theorem import Check, Hypothesis, Instance, Source, Theorem
 __version__ = "0.1.0"
 
 #: names of :mod:`verify.api`, imported lazily (it pulls in torch and the trainers)
-_API = ("ClaimReport", "certify", "check", "check_bound", "kernel", "relation")
+_API = ("ClaimReport", "certify_model", "check", "check_bound", "kernel", "relation")
 
 
 def __getattr__(name: str):

@@ -12,7 +12,7 @@ Four uses, each returning the :class:`~verify.core.result.Result` objects a repo
   witness), run by :func:`verify.core.runner.run_case` on one instance built here;
 * :func:`check_bound` -- a neuron-count bound :math:`N(\varepsilon)` on any relation, through the
   ``neuron-bounds`` theorem's ``stated-bound`` check;
-* :func:`certify` -- :math:`\sup_{X\times Y} |r(x,y) - \langle\phi(x),\psi(y)\rangle| \le
+* :func:`certify_model` -- :math:`\sup_{X\times Y} |r(x,y) - \langle\phi(x),\psi(y)\rangle| \le
   \varepsilon` for given torch networks (branch and bound, :func:`verify.certify.certify_sup`).
 
 The claim's verdict (:attr:`ClaimReport.verdict`): ``confirmed`` only when every claimed part is;
@@ -315,7 +315,7 @@ def check_bound(rel: Relation, bound: str, eps: float, **kwargs: Any) -> ClaimRe
     return check(rel, eps, bound=bound, **kwargs)
 
 
-from verify.api_certify import certify, certify_layers  # noqa: E402  (public re-export)
+from verify.api_certify import certify_layers, certify_model  # noqa: E402  (re-export)
 
-__all__ = ["Budget", "ClaimReport", "certify", "certify_layers", "check", "check_bound",
+__all__ = ["Budget", "ClaimReport", "certify_layers", "certify_model", "check", "check_bound",
            "default_budget", "kernel", "new_report_dir", "relation"]

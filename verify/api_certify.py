@@ -1,4 +1,4 @@
-r"""Certify a given network pair against a relation (the ``certify`` use of :mod:`verify.api`).
+r"""Certify a given network pair against a relation (:func:`certify_model` of :mod:`verify.api`).
 
 The claim, for networks φ (and ψ; ψ = φ when not given) that the user trained anywhere:
 
@@ -49,7 +49,7 @@ def certify_layers(rel: Relation, phi: Layers, psi: Layers | None, activation: s
 
     if rel.expr is None:
         return Result.not_applicable(
-            f"no certificate can be issued for {rel.name}: it is a plain callable without a "
+            f"a certificate cannot be issued for {rel.name}: it is a plain callable without a "
             "symbolic form, and the certifier encloses sympy expressions only",
             "not attempted", relation=rel.describe()).because("hypothesis:symbolic",
                                                               Strength.NONE)
@@ -137,7 +137,7 @@ def resolve_networks(rel: Relation, phi: Any, psi: Any = None, *, arch: str | No
     return phi_l, psi_l, act
 
 
-def certify(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed: int = 0,
+def certify_model(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed: int = 0,
             time_budget_s: float = 60.0, out: str | Path | None = None,
             arch: str | None = None, psi_arch: str | None = None):
     """Certify ``sup |r − <φ, ψ>| ≤ eps`` for torch modules (or model files; ψ = φ if absent).
@@ -170,4 +170,4 @@ def certify(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed: int =
     return report
 
 
-__all__ = ["CERTIFY", "certify", "certify_layers", "resolve_networks"]
+__all__ = ["CERTIFY", "certify_layers", "certify_model", "resolve_networks"]
