@@ -154,3 +154,32 @@ def test_check_runs_on_sklearn_kernels(make):
     assert rep.results["symmetric-pd::symmetric"].status.value == "confirmed"
     assert rep.status.value in ("confirmed", "inconclusive")
     assert np.isfinite(rel.gram(rel.x_box.grid(3), rel.x_box.grid(3))).all()
+
+
+def test_set_relation_expression_for_neuron_bounds():
+    from theorems import neuron_bounds as nb
+    from verify.core.profiles import get_profile
+    from verify.core.runner import run_case
+
+    (inst,) = nb._user_bound({"bound": "2", "relation": "exp(-(x-y)**2/0.5)",
+                              "domain": "[-1,1]"})
+    assert isinstance(inst.params["relation"], dict)  # the expression travels, not a name
+    assert "exp" in inst.params["relation"]["expression"]
+    out = run_case(nb.THEOREM, inst, nb.THEOREM.checks["stated-bound"], inst.expect[
+        "stated-bound"], profile=get_profile("quick"), run_seed=0)
+    assert out.result.status.value == "refuted", out.result.summary
+    with pytest.raises(ValueError, match="relation"):
+        nb._user_bound({"bound": "2", "relation": "__import__('os')"})
+
+
+def test_sweep_task_carries_the_expression():
+    from verify.bounds.scaling import TASK_FN
+    from verify.relations.parse import relation_spec
+    from verify.sweeps import Task
+    from verify.sweeps.tasks import run_task
+
+    spec = relation_spec(verify.relation("exp(-(x-y)**2)", "[-1,1]"))
+    task = Task(TASK_FN, {"relation": spec, "relation_params": {}, "eps": 0.5, "width": 2,
+                          "time_budget_s": 1.0, "warm_start": None}, seed=0)
+    out = run_task(task)
+    assert out["neurons"] == 2 and "reached" in out
