@@ -172,3 +172,28 @@ def test_help_lists_new_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert "check" in out and "certify" in out
+
+
+ACCEPTANCE = [  # issue #12, standard profile: (argv, exit code, text in the verdict line)
+    (["1/(1+(x-y)**2)", "--domain", "[-1,1]", "--eps", "1e-3", "--neurons", "32"], 0,
+     "certified sup"),
+    (["exp(-(x0-y0)**2-(x1-y1)**2)", "--domain", "[-1,1]^2", "--eps", "1e-2", "--neurons",
+      "128"], 0, "certified sup"),
+    (["1-(x-y)**2", "--domain", "[-1,1]", "--eps", "1e-2", "--neurons", "32"], 1, "Weyl"),
+    (["exp(x*y) - x", "--asymmetric", "--domain", "[0,1]", "--eps", "1e-3", "--neurons", "64"],
+     0, "certified sup"),
+    (["exp(x*y) - x", "--domain", "[0,1]", "--eps", "1e-3", "--neurons", "64"], 1,
+     "hypothesis:symmetric"),
+    ([GAUSS, "--domain", "[-1,1]", "--eps", "1e-3", "--bound", "2"], 1, "rank-lower-bound"),
+    ([GAUSS, "--domain", "[-1,1]", "--eps", "1e-3", "--bound", "8*log(1/eps)"], 0,
+     "certified sup"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv,code,needle", ACCEPTANCE, ids=lambda v: " ".join(v)
+                         if isinstance(v, list) else str(v))
+def test_acceptance_examples_standard(argv, code, needle, capsys, tmp_path):
+    got, out, err = _run(capsys, "check", *argv, "--out", str(tmp_path))
+    verdict = [ln for ln in out.splitlines() if ln.startswith("verdict:")][0]
+    assert got == code and needle in verdict, out + err
