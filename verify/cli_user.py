@@ -128,13 +128,13 @@ def _check(args: argparse.Namespace, UsageError) -> int:
 
 
 def _certify(args: argparse.Namespace, UsageError) -> int:
-    from verify.api import certify
+    from verify.api import certify_model
 
     eps = _eps(args.eps)
     rel = _relation(args.relation, args)
     if not (math.isfinite(args.budget) and args.budget > 0):
         raise UsageError(f"--budget must be a positive number of seconds, got {args.budget}")
-    report = certify(rel, args.model, args.psi, eps=eps, seed=args.seed,
+    report = certify_model(rel, args.model, args.psi, eps=eps, seed=args.seed,
                      time_budget_s=args.budget, out=args.out, arch=args.arch,
                      psi_arch=args.psi_arch)
     return _print(report)
