@@ -74,6 +74,8 @@ class ClaimReport:
     device: str
     options: dict[str, Any] = field(default_factory=dict)
     report_dir: Path | None = None
+    started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(
+        timespec="seconds"))
 
     @property
     def results(self) -> dict[str, Result]:
@@ -97,11 +99,11 @@ class ClaimReport:
         """Write report.json / .md / .html into a new folder under ``out`` (or into
         ``directory``); return the folder."""
         from verify.reports.provenance import provenance
-        from verify.reports.record import ReportWriter, now_iso
+        from verify.reports.record import ReportWriter
 
         directory = Path(directory) if directory is not None else new_report_dir(out, self.seed)
         prov = provenance(seed=self.seed, profile=self.profile, device=self.device,
-                          started_at=now_iso())
+                          started_at=self.started_at)
         prov["options"] = {k: str(v) for k, v in self.options.items()}
         prov["claim"] = self.claim_dict()
         writer = ReportWriter(directory, prov)
@@ -245,6 +247,7 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
     verdict; at least one of the two is needed. ``out``: write the report there; ``progress``
     gets the checks' messages, ``on_case`` the id of each case as it starts.
     """
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     eps = _positive_eps(eps)
     get_profile(profile)
     if neurons is None and width is None and bound is None:
@@ -304,7 +307,8 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
     report = ClaimReport(f"{rel.name} on {box_text(rel.x_box)} × {box_text(rel.y_box)}: {claim}",
                          outcomes, _verdict(parts, claim), profile, seed, device,
                          {"eps": eps, "bound": bound, "asymmetric": asymmetric,
-                          "budget": None if budget is None else budget.__dict__})
+                          "budget": None if budget is None else budget.__dict__},
+                         started_at=started)
     if directory is not None:
         report.write_report(directory=directory)
     return report

@@ -17,6 +17,7 @@ issued). The check runs through :func:`verify.core.runner.run_case` like every o
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ def certify_model(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed:
     from verify.core.profiles import get_profile
     from verify.core.runner import run_case
 
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     eps = _positive_eps(eps)
     phi_l, psi_l, act = resolve_networks(rel, phi, psi, arch=arch, psi_arch=psi_arch)
     inst = Instance("user", {"relation": rel, "phi": phi_l, "psi": psi_l, "activation": act,
@@ -164,7 +166,7 @@ def certify_model(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed:
              f"sup |r − {model}| ≤ {eps:g}")
     verdict = outcome.result
     report = ClaimReport(claim, [outcome], verdict, "standard", seed, "cpu",
-                         {"eps": eps, "activation": act})
+                         {"eps": eps, "activation": act}, started_at=started)
     if out is not None:
         report.write_report(directory=new_report_dir(out, seed))
     return report
