@@ -98,21 +98,42 @@ class ClaimReport:
     def write_report(self, out: str | Path = "reports", *, directory: Path | None = None) -> Path:
         """Write report.json / .md / .html into a new folder under ``out`` (or into
         ``directory``); return the folder."""
-        from verify.reports.provenance import provenance
-        from verify.reports.record import ReportWriter
-
         directory = Path(directory) if directory is not None else new_report_dir(out, self.seed)
-        prov = provenance(seed=self.seed, profile=self.profile, device=self.device,
-                          started_at=self.started_at)
-        prov["options"] = {k: str(v) for k, v in self.options.items()}
-        prov["claim"] = self.claim_dict()
-        writer = ReportWriter(directory, prov)
+        stream = _Stream(directory, self.seed, self.profile, self.device, self.started_at,
+                         self.options)
         for o in self.outcomes:
-            writer.add_theorem(o.theorem, self.profile)
-            writer.add(o)
-        writer.write(final=True)
-        self.report_dir = directory
+            stream.add(o)
+        stream.finish(self)
         return directory
+
+
+class _Stream:
+    """Writes the report after every case (atomically), as ``relverify run`` does, so an
+    interrupted check leaves a valid report of what finished; ``directory=None``: no files."""
+
+    def __init__(self, directory: Path | None, seed: int, profile: str, device: str,
+                 started_at: str, options: dict[str, Any]) -> None:
+        self.directory, self.profile, self.writer = directory, profile, None
+        if directory is not None:
+            from verify.reports.provenance import provenance
+            from verify.reports.record import ReportWriter
+
+            prov = provenance(seed=seed, profile=profile, device=device, started_at=started_at)
+            prov["options"] = {k: str(v) for k, v in options.items()}
+            self.writer = ReportWriter(directory, prov)
+
+    def add(self, outcome: CaseOutcome) -> CaseOutcome:
+        if self.writer is not None:
+            self.writer.add_theorem(outcome.theorem, self.profile)
+            self.writer.add(outcome)
+            self.writer.write(render=False)
+        return outcome
+
+    def finish(self, report: ClaimReport) -> None:
+        if self.writer is not None:
+            self.writer.provenance["claim"] = report.claim_dict()
+            self.writer.write(final=True)
+            report.report_dir = self.directory
 
 
 # --------------------------------------------------------------------------------- running
@@ -268,13 +289,16 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
             "neuron-bounds", {"relation": spec, "eps": eps, "bound": bound}, ["stated-bound"],
             f"your claim: N(eps) = {bound} hidden neurons reach eps = {eps:g} on {rel.name}")
     directory = None if out is None else new_report_dir(out, seed)
+    options = {"eps": eps, "bound": bound, "asymmetric": asymmetric,
+               "budget": None if budget is None else budget.__dict__}
+    stream = _Stream(directory, seed, profile, device, started, options)
     run = dict(profile=profile, seed=seed, device=device, progress=progress, on_case=on_case,
                artifact_root=None if directory is None else directory / "artifacts")
     params = {"relation": rel, "eps": eps, "budget": budget,
               "claimed_features": None if budget is None else budget.rank_bound}
     cont_thm, cont_inst = _instance_theorem("asymmetric", params, ["continuity"],
                                             f"continuity of {rel.name}")
-    outcomes = [_run(cont_thm, cont_inst, "continuity", **run)]
+    outcomes = [stream.add(_run(cont_thm, cont_inst, "continuity", **run))]
     hyp_fail = outcomes[0] if outcomes[0].result.status == Status.NOT_APPLICABLE else None
     hyp_name = "continuous"
     thm_id = "symmetric-pd" if symmetric else "asymmetric"
@@ -282,22 +306,23 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
     checks = structural + (["rank-lower-bound", "witness"] if budget is not None else [])
     parts: list[CaseOutcome] = []
     if checks:
-        desc = (f"your claim: a {'<φ(x),φ(y)>' if symmetric else '<φ(x),ψ(y)>'} model within "
-                f"{budget} reaches sup error ≤ {eps:g} on {rel.name}" if budget
+        desc = (f"your claim: a {'<φ(x),φ(y)>' if symmetric else '<φ(x),ψ(y)>'} model of "
+                f"width {budget.width}, depth {budget.depth}, {budget.feature_dim} features "
+                f"({budget.activation}) reaches sup error ≤ {eps:g} on {rel.name}" if budget
                 else f"hypotheses of the {thm_id} theorem for {rel.name}")
         thm, inst = _instance_theorem(thm_id, params, checks, desc)
         for name in checks:
             if name == "witness" and hyp_fail is not None:
-                outcomes.append(_skipped(thm, inst, name, seed, hyp_fail, hyp_name))
+                outcomes.append(stream.add(_skipped(thm, inst, name, seed, hyp_fail, hyp_name)))
             else:
-                outcomes.append(_run(thm, inst, name, **run))
+                outcomes.append(stream.add(_run(thm, inst, name, **run)))
                 if name == "symmetric" and outcomes[-1].result.status == Status.REFUTED \
                         and hyp_fail is None:
                     hyp_fail, hyp_name = outcomes[-1], "symmetric"
             if name == "witness":
                 parts.append(outcomes[-1])
     if bound_inst is not None:
-        outcomes.append(_run(bound_thm, bound_inst, "stated-bound", **run))
+        outcomes.append(stream.add(_run(bound_thm, bound_inst, "stated-bound", **run)))
         parts.append(outcomes[-1])
     claim = " and ".join(p for p in (
         f"a model with {budget.width * budget.depth * (1 if symmetric else 2)} hidden neurons "
@@ -305,12 +330,9 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
         f"{budget.activation}) reaches sup |r − <φ,{'φ' if symmetric else 'ψ'}>| ≤ {eps:g}"
         if budget else "", f"N(eps) = {bound} neurons suffice" if bound else "") if p)
     report = ClaimReport(f"{rel.name} on {box_text(rel.x_box)} × {box_text(rel.y_box)}: {claim}",
-                         outcomes, _verdict(parts, claim), profile, seed, device,
-                         {"eps": eps, "bound": bound, "asymmetric": asymmetric,
-                          "budget": None if budget is None else budget.__dict__},
+                         outcomes, _verdict(parts, claim), profile, seed, device, options,
                          started_at=started)
-    if directory is not None:
-        report.write_report(directory=directory)
+    stream.finish(report)
     return report
 
 

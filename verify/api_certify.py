@@ -168,7 +168,7 @@ def certify_model(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed:
     report = ClaimReport(claim, [outcome], verdict, "standard", seed, "cpu",
                          {"eps": eps, "activation": act}, started_at=started)
     if out is not None:
-        report.write_report(directory=new_report_dir(out, seed))
+        report.write_report(directory=new_report_dir(out, seed))  # one case: written at once
     return report
 
 
