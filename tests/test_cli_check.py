@@ -197,3 +197,11 @@ def test_acceptance_examples_standard(argv, code, needle, capsys, tmp_path):
     got, out, err = _run(capsys, "check", *argv, "--out", str(tmp_path))
     verdict = [ln for ln in out.splitlines() if ln.startswith("verdict:")][0]
     assert got == code and needle in verdict, out + err
+
+
+def test_other_y_domain_without_asymmetric(capsys, tmp_path):
+    code, out, _ = _run(capsys, "check", "x0*y0 + x1", "--domain", "[0,1]^2", "--y-domain",
+                        "[0,1]", "--eps", "1e-2", "--neurons", "16", "--out", str(tmp_path),
+                        "--profile", "quick")
+    assert code == 1 and "verdict: not-applicable [hypothesis:symmetric]" in out
+    assert "error" not in out.split("claim:")[0]
