@@ -183,3 +183,17 @@ def test_sweep_task_carries_the_expression():
                           "time_budget_s": 1.0, "warm_start": None}, seed=0)
     out = run_task(task)
     assert out["neurons"] == 2 and "reached" in out
+
+
+def test_witness_file_is_accepted(tmp_path, capsys):
+    from verify.cli import main
+    from verify.models.inner_product import InnerProductModel
+
+    model = InnerProductModel.build(dx=1, dy=1, width=3, depth=1, feature_dim=2,
+                                    activation="tanh", symmetric=False, seed=0)
+    path = model.save(tmp_path / "witness.json")
+    argv = ["certify", str(path), "--relation", "x*y", "--domain", "[0,1]", "--out",
+            str(tmp_path / "r")]
+    assert main(argv + ["--eps", "10"]) == 0
+    assert main(argv + ["--eps", "10", "--psi", str(path)]) == 2  # ψ is in the file already
+    assert "already holds ψ" in capsys.readouterr().err
