@@ -11,7 +11,8 @@ Checks:
 
 * ``stated-bound``: a bound :math:`N(\varepsilon)` (instance param ``bound``; the CLI option
   ``--set bound=EXPR`` adds a ``user-bound`` instance, your claim, expected ``confirmed``, with
-  optional ``--set relation=NAME`` (gaussian | brownian | laplace) and ``--set eps=FLOAT``) is
+  optional ``--set relation=NAME`` (gaussian | brownian | laplace, or any expression such as
+  ``exp(-(x-y)**2)`` with ``--set domain=[-1,1]``) and ``--set eps=FLOAT``) is
   ``refuted`` when
   :math:`N + 1 < m_{\min}` (rank lower bound, rigorous), ``confirmed`` by a trained witness with
   :math:`\le N` hidden neurons (sampled sup), else ``inconclusive``;
@@ -73,6 +74,14 @@ REL = {
 }
 
 
+def _relation_args(relation) -> tuple:
+    """``(name or spec, params)``: a library name of :data:`REL`, or a user's relation spec
+    (:func:`verify.relations.parse.relation_spec`: the sweep tasks carry its expression)."""
+    if isinstance(relation, dict):
+        return relation, {}
+    return REL[relation]
+
+
 def _budgets(ctx) -> dict:
     return {
         "time_budget_s": ctx.profile.pick(5.0, 6.0, 20.0),
@@ -86,7 +95,7 @@ def _budgets(ctx) -> dict:
                "a stated N(eps): rank lower bound (refute) / trained witness (confirm)")
 def check_stated(instance, ctx):
     params = dict(instance.params)
-    name, rparams = REL[params["relation"]]
+    name, rparams = _relation_args(params["relation"])
     eps = float(params["eps"])
     b = _budgets(ctx)
     statement = parse_bound(str(params["bound"]))
@@ -103,7 +112,7 @@ def check_stated(instance, ctx):
 @THEOREM.check("derived-bound", CheckKind.TRAINING,
                "our derived bound (truncation + Barron-type features), evaluated and checked")
 def check_derived(instance, ctx):
-    name, rparams = REL[instance["relation"]]
+    name, rparams = _relation_args(instance["relation"])
     eps = float(instance["eps"])
     divisor = float(instance.params.get("constant_divisor", 1.0))
     b = _budgets(ctx)
@@ -204,20 +213,29 @@ def _user_bound(options) -> list:
     from verify.core.theorem import Instance
 
     relation = options.get("relation", "gaussian")
-    if relation not in REL:
-        raise ValueError(f"--set relation={relation!r}: expected one of {sorted(REL)}")
+    if relation not in REL:  # a user's expression, on --set domain= (default [-1,1])
+        from verify.relations.parse import parse_relation, relation_spec
+
+        try:
+            relation = relation_spec(parse_relation(relation, options.get("domain", "[-1,1]")))
+        except ValueError as exc:
+            raise ValueError(f"--set relation={options['relation']!r}: not one of "
+                             f"{sorted(REL)} and not a relation expression: {exc}") from None
     return [Instance(
         "user-bound", {"relation": relation, "eps": float(options.get("eps", 1e-3)),
                        "bound": options["bound"]},
         {"stated-bound": "confirmed"},
-        f"your claim: N(eps) = {options['bound']} hidden neurons reach eps on {relation}",
+        f"your claim: N(eps) = {options['bound']} hidden neurons reach eps on "
+        f"{options.get('relation', 'gaussian')}",
     )]
 
 
 THEOREM.option_instances = _user_bound
 THEOREM.options = {
     "bound": "your neuron-count bound N(eps) as a formula: adds the instance user-bound",
-    "relation": "relation of user-bound: gaussian | brownian | laplace (default gaussian)",
+    "relation": "relation of user-bound: gaussian | brownian | laplace or an expression in x, y "
+                "(default gaussian)",
+    "domain": "domain of an expression relation, e.g. [-1,1] (default [-1,1])",
     "eps": "target sup error of user-bound (default 1e-3)",
     "executor": "executor of the scaling sweep: serial | local | dask-local | dask://HOST:PORT",
 }

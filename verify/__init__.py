@@ -3,6 +3,10 @@
 Public API (everything a theorem module needs)::
 
     from verify import Theorem, Source, Hypothesis, Result, Status, CheckKind, register
+
+The user's own claims (docs/api.md; loaded on first use)::
+
+    from verify import relation, kernel, check, check_bound, certify_model, ClaimReport
 """
 
 from verify.core.context import Context
@@ -15,7 +19,20 @@ from verify.core.theorem import Check, Hypothesis, Instance, Source, Theorem
 
 __version__ = "0.1.0"
 
+#: names of :mod:`verify.api`, imported lazily (it pulls in torch and the trainers)
+_API = ("ClaimReport", "certify_model", "check", "check_bound", "kernel", "relation")
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from verify import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'verify' has no attribute {name!r}")
+
+
 __all__ = [
+    *_API,
     "ENTRY_POINT_GROUP",
     "PROFILES",
     "Check",

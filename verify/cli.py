@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "each theorem documents the keys it reads")
     show = sub.add_parser("show", help="summarise a saved report (folder or report.json)")
     show.add_argument("report")
+    from verify.cli_user import add_user_commands
+
+    add_user_commands(sub)  # check, certify: the user's own claim (verify/cli_user.py)
     return parser
 
 
@@ -82,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_list()
         if args.command == "run":
             return cmd_run(args, console)
+        if args.command in ("check", "certify"):
+            from verify.cli_user import run_user_command
+
+            return run_user_command(args)
         return cmd_show(args)
     except UsageError as exc:
         print(f"relverify: error: {_one_line(exc)}", file=sys.stderr)

@@ -33,16 +33,19 @@ from verify.relations.base import Relation
 TASK_FN = "verify.bounds.scaling:fit_width_task"
 
 
-def fit_width_task(relation: str, relation_params: dict, eps: float, width: int,
+def fit_width_task(relation: str | dict, relation_params: dict, eps: float, width: int,
                    time_budget_s: float, warm_start: str | None = "spectral", *,
                    seed: int) -> dict[str, Any]:
-    """Sweep task: train a depth-1 inner-product model of ``width`` at ``eps``; JSON result."""
+    """Sweep task: train a depth-1 inner-product model of ``width`` at ``eps``; JSON result.
+
+    ``relation`` is a library name (with ``relation_params``) or a relation spec, the JSON of
+    :func:`verify.relations.parse.relation_spec` (expression text and boxes)."""
     import torch
 
     from verify.trainers import fit_inner_product
 
     torch.set_num_threads(1)
-    rel = get_relation(relation, **relation_params)
+    rel = relation_from(relation, relation_params)
     fr = fit_inner_product(rel, symmetric=rel.symmetric, width=int(width), depth=1,
                            feature_dim=int(width), eps=float(eps),
                            time_budget_s=float(time_budget_s), seed=int(seed),
@@ -54,19 +57,26 @@ def fit_width_task(relation: str, relation_params: dict, eps: float, width: int,
 
 
 @lru_cache(maxsize=64)
-def _quantities(relation: str, params_json: str, eps: float,
+def _quantities(relation_json: str, params_json: str, eps: float,
                 rank_optimise: bool) -> InstanceQuantities:
-    return compute_quantities(get_relation(relation, **json.loads(params_json)), eps,
-                              rank_optimise=rank_optimise)
+    return compute_quantities(relation_from(json.loads(relation_json), json.loads(params_json)),
+                              eps, rank_optimise=rank_optimise)
 
 
-def quantities_for(relation: str, params: dict, eps: float,
+def quantities_for(relation: str | dict, params: dict, eps: float,
                    rank_optimise: bool = False) -> InstanceQuantities:
-    """Cached :func:`compute_quantities` for a library relation given by name and params."""
-    return _quantities(relation, json.dumps(params, sort_keys=True), float(eps), rank_optimise)
+    """Cached :func:`compute_quantities` for a library relation (name and params) or a
+    relation spec (:func:`verify.relations.parse.relation_spec`)."""
+    return _quantities(json.dumps(relation, sort_keys=True), json.dumps(params, sort_keys=True),
+                       float(eps), rank_optimise)
 
 
-def relation_from(relation: str, params: dict) -> Relation:
+def relation_from(relation: str | dict, params: dict) -> Relation:
+    """A library relation by name, or a user's relation from its spec (safe parser)."""
+    if isinstance(relation, dict):
+        from verify.relations.parse import relation_from_spec
+
+        return relation_from_spec(relation)
     return get_relation(relation, **params)
 
 

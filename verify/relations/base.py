@@ -178,9 +178,19 @@ class Relation:
         """A relation from a sympy expression in ``x_syms``, ``y_syms``.
 
         ``params`` maps parameter symbols (or their names) to numbers; they are substituted into
-        ``expr`` and recorded (by name) for :meth:`describe`.
+        ``expr`` and recorded (by name) for :meth:`describe`. A string ``expr`` is read by the
+        whitelist parser :func:`verify.relations.parse.parse_expression` (names: the symbols'
+        names and the params' names; nothing is evaluated as code).
         """
-        expr = sympy.sympify(expr)
+        if isinstance(expr, str):  # user text: the whitelist parser, never sympify (no code runs)
+            from verify.relations.parse import parse_expression
+
+            names = {str(s): s for s in (*x_syms, *y_syms)}
+            names.update({str(k): sympy.Symbol(str(k), real=True) for k in (params or {})
+                          if str(k) not in names})
+            expr = parse_expression(expr, names, what=f"relation {name}")
+        else:
+            expr = sympy.sympify(expr, strict=True)
         recorded: dict[str, Any] = {}
         if params:
             by_name = {str(s): s for s in expr.free_symbols}
@@ -189,7 +199,7 @@ class Relation:
                 sym = by_name.get(str(key)) if isinstance(key, str) else key
                 recorded[str(key)] = _jsonable(value)
                 if sym is not None:
-                    subs[sym] = sympy.sympify(value)
+                    subs[sym] = _param_value(value)
             expr = expr.subs(subs)
         return cls(
             name,
@@ -375,6 +385,15 @@ def _symmetric_on_samples(K: np.ndarray, pts: np.ndarray) -> tuple[bool, dict[st
         evidence.update(method="undecided", note="no sampled pair has finite values")
         return False, evidence
     return True, evidence
+
+
+def _param_value(value: Any) -> sympy.Expr:
+    """A parameter's value as sympy; text goes through the whitelist parser (never sympify)."""
+    if isinstance(value, str):
+        from verify.relations.parse import parse_expression
+
+        return parse_expression(value, {}, what="parameter value")
+    return sympy.sympify(value, strict=True)
 
 
 def _jsonable(v: Any) -> Any:
