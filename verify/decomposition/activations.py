@@ -10,7 +10,7 @@ For an activation smooth on each open half-line (all of ours), the Lipschitz con
 
 (classical: a continuous function is Lipschitz with the sup of |σ'| off a point). sympy's
 ``function_range`` computes each sup exactly; the jump σ(0⁺) − σ(0⁻) by one-sided limits.
-tanh, ReLU and softplus are 1-Lipschitz, sigmoid ¼-Lipschitz (math notes, "Ng, Luo & Qiu");
+tanh, ReLU and softplus are 1-Lipschitz, sigmoid ¼-Lipschitz (docs/math.md, "Ng, Luo & Qiu");
 the signed square root sign(z)√|z| is continuous but not Lipschitz; the step is discontinuous.
 """
 

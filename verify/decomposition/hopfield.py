@@ -1,4 +1,4 @@
-r"""Modern Hopfield retrieval as one attention read-out (Ramsauer et al. 2020; math notes).
+r"""Modern Hopfield retrieval as one attention read-out (Ramsauer et al. 2020; docs/math.md).
 
 The update :math:`\xi \leftarrow X\,\mathrm{softmax}(\beta X^\top \xi)` (stored patterns the
 columns of X) is ``scaled_dot_product_attention`` with query ξ, keys and values the patterns and

@@ -1,6 +1,6 @@
 r"""Layer perturbation bounds under rank-r truncation and their composition (ours, classical).
 
-**Per layer** (math notes, "Ng, Luo & Qiu"; classical): for an :math:`L_\sigma`-Lipschitz
+**Per layer** (docs/math.md, "Ng, Luo & Qiu"; classical): for an :math:`L_\sigma`-Lipschitz
 activation and every input :math:`x`,
 
 .. math::

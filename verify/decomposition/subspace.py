@@ -1,4 +1,4 @@
-r"""Weight decay and a latent data subspace (ours; math notes, "Ng, Luo & Qiu").
+r"""Weight decay and a latent data subspace (ours; docs/math.md, "Ng, Luo & Qiu").
 
 If every training input lies in a k-dimensional subspace S, the loss gradient with respect to
 the first layer is :math:`\nabla_{W_1}\mathcal L = \sum_n \delta_n x_n^\top`, whose rows lie in

@@ -9,7 +9,7 @@ For a weight matrix :math:`W = U \Sigma V^\top` with singular values
     \|W - W_r\|_2 = \sigma_{r+1}, \qquad \|W - W_r\|_F^2 = \sum_{i > r} \sigma_i^2,
     \qquad \|W - B\| \ge \|W - W_r\| \ \text{for every } B \text{ of rank} \le r
 
-in both norms (:math:`\sigma_i = 0` for :math:`i > \operatorname{rank} W`). Source: math notes,
+in both norms (:math:`\sigma_i = 0` for :math:`i > \operatorname{rank} W`). Source: docs/math.md,
 "Ng, Luo & Qiu (2309.05968): facts we rely on" (classical; the paper calls the truncation of
 every layer Layer Matrix Decomposition).
 

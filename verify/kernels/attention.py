@@ -1,7 +1,7 @@
 r"""The Transformer's kernel :math:`\kappa(t, s) = \exp(\langle W_q t, W_k s\rangle/\sqrt d)`.
 
 Wright & Gonzalez (arXiv 2106.01506) read dot-product attention as a kernel machine with this
-kernel; the exact normalisation is ours to state (math notes). With :math:`M = W_q^\top W_k`
+kernel; the exact normalisation is ours to state (docs/math.md). With :math:`M = W_q^\top W_k`
 (classical algebra)
 
 .. math::

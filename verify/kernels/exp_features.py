@@ -1,6 +1,6 @@
 r"""Explicit features of :math:`\exp(\langle q, k\rangle/\sqrt d)` and a certified truncation bound.
 
-**Expansion** (ours, checked by sympy coefficient by coefficient; math notes). For
+**Expansion** (ours, checked by sympy coefficient by coefficient; docs/math.md). For
 :math:`q, k \in \mathbb R^d` and multi-indices :math:`p \in \mathbb N^d`
 
 .. math::

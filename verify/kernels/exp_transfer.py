@@ -1,6 +1,6 @@
 r"""Universal approximation in the Transformer's form exp⟨φ(x), ψ(y)⟩, by transfer from log r.
 
-**Transfer** (ours; math notes). If r > 0 on X×Y and :math:`|\log r - \langle\phi,\psi\rangle|
+**Transfer** (ours; docs/math.md). If r > 0 on X×Y and :math:`|\log r - \langle\phi,\psi\rangle|
 \le \delta` everywhere, then with :math:`u = \langle\phi,\psi\rangle - \log r`,
 :math:`|r - e^{\langle\phi,\psi\rangle}| = r\,|1 - e^{u}| \le r\,(e^{|u|} - 1)`, so
 

@@ -10,7 +10,7 @@ classes. Given by a key function (or stated ranks) into a totally ordered set, i
     u(x) = \bigl|\{\, k(y) : k(y) < k(x) \,\}\bigr| \quad (\text{the rank of } x\text{'s class}),
 
 which represents :math:`\preceq` (:math:`x \preceq y \iff u(x) \le u(y)`): the standard finite
-case of Debreu's theorem (see the math notes, "Debreu"). Checking that a claimed utility
+case of Debreu's theorem (see the docs/math.md, "Debreu"). Checking that a claimed utility
 represents the order is also one pass over the sorted elements (ours): ``u`` must be constant
 on each class and strictly increase from one class to the next.
 """

@@ -11,7 +11,7 @@ scaled key map t·W is
 If log R is a polynomial in t, R → 0 or ∞ as t → ∞ unless every c_m with m ≥ 1 vanishes, so
 the exceptional set is {c_1 = … = c_p = 0}: for softmax k = exp(xᵀy) it is
 xᵀW(y₁ − y₂) = 0; for RBF exp(−γ‖x − y‖²) it is ‖Wy₁‖² = ‖Wy₂‖² and xᵀW(y₁ − y₂) = 0
-(math notes). A kernel whose log-ratio has no positive-degree term (a constant kernel) has the
+(docs/math.md). A kernel whose log-ratio has no positive-degree term (a constant kernel) has the
 finite non-zero limit e^{c_0} everywhere. Otherwise (log R not polynomial, e.g.
 1 + sigmoid(xᵀy)) :func:`point_limits` takes ``sympy.limit`` at random rational points.
 """

@@ -11,7 +11,7 @@ L layers iff
 
 (infinite when G is not strongly connected). The radius min_i max_j dist(j → i) is the count
 after which *some* token sees all. Sliding window |i − j| ≤ w has diameter ⌈(n−1)/w⌉ and
-radius ⌈(n−1)/(2w)⌉ (n = 10, w = 2: 5 and 3; n = 9, w = 1: 8 and 4; math notes). Graphs and
+radius ⌈(n−1)/(2w)⌉ (n = 10, w = 2: 5 and 3; n = 9, w = 1: 8 and 4; docs/math.md). Graphs and
 distances are networkx; :func:`dependency_gaps` runs the masked attention itself (torch SDPA
 with a −∞ mask) to show an unreachable pair is exactly independent.
 """
