@@ -26,11 +26,7 @@ This file holds the statement, hypotheses, check wrappers and instances; the che
 
 from __future__ import annotations
 
-import math
-
 import networkx as nx
-import numpy as np
-import sympy
 
 from verify import CheckKind, Hypothesis, Result, Source, Theorem, register
 from verify.attention import continuity_in_y, joint_continuity, nearest_key_features
@@ -44,13 +40,16 @@ from verify.attention.utilities import (
     bilinear,
     bilinear_matrix,
     bump_reversed,
+    cyclic_prefers,
+    jump_in_y,
+    manhattan_prefers,
     nearest_key,
+    pareto_prefers,
     plateau,
     separately_continuous,
 )
 from verify.orders import Preorder, rank_utility
 from verify.orders.checks import weak_order_graph
-from verify.relations import Box, Relation, sq_dist, vector_symbols
 
 THEOREM = Theorem(
     id="attention-retrieval",
@@ -166,35 +165,6 @@ def check_figures(instance, ctx) -> Result:
 # =============================================================================================
 # Instances and negative controls
 # =============================================================================================
-def _jump_in_y() -> Relation:
-    """−|x − y|² + [y_0 > 0]: a preference that jumps across y_0 = 0 (not continuous in y)."""
-    xs, ys = vector_symbols("x", 2), vector_symbols("y", 2)
-    expr = -sq_dist(xs, ys) + sympy.Piecewise((1, ys[0] > 0), (0, True))
-    box = Box.cube(-1.0, 1.0, 2)
-    return Relation.from_sympy("jump_in_y", expr, xs, ys, box, box)
-
-
-def _manhattan_prefers(x, a, b) -> bool:
-    """a ≼_x b ⇔ b is at least as close to x as a in the ℓ1 norm (a complete preorder)."""
-    return float(np.abs(b - x).sum()) <= float(np.abs(a - x).sum())
-
-
-def _pareto_prefers(x, a, b) -> bool:
-    """a ≼_x b ⇔ b is at least as close to x in *every* coordinate (a partial order)."""
-    return bool(np.all(np.abs(b - x) <= np.abs(a - x)))
-
-
-def _cyclic_prefers(x, a, b) -> bool:
-    """Rock–paper–scissors by 30° angle slices around the query (the slices cycle rock, paper,
-    scissors, so every 90° wedge holds all three): complete but not transitive."""
-
-    def sector(k) -> int:
-        angle = math.atan2(k[1] - x[1], k[0] - x[0]) + math.pi  # in [0, 2π]
-        return int(np.floor(6 * angle / math.pi)) % 3
-
-    return (sector(b) - sector(a)) % 3 in (0, 1)
-
-
 def _key(i: int) -> str:
     return f"k{i}"
 
@@ -266,7 +236,7 @@ THEOREM.instance(
 )
 THEOREM.instance(
     "comparison-function",
-    prefers=_manhattan_prefers, n_keys=16,
+    prefers=manhattan_prefers, n_keys=16,
     expect={"complete": "confirmed", "transitive": "confirmed", "debreu-select": "confirmed"},
     description="prefers(x, a, b): b at least as close to x as a in ℓ1 (Debreu rank utility)",
 )
@@ -312,7 +282,7 @@ THEOREM.control(
 )
 THEOREM.control(
     "intransitive-comparison",
-    prefers=_cyclic_prefers, n_keys=16,
+    prefers=cyclic_prefers, n_keys=16,
     expect={"transitive": "not-applicable", "debreu-select": "not-applicable"},
     reasons={"transitive": _HYP + "transitive", "debreu-select": _HYP + "transitive"},
     description="claim: a rock–paper–scissors comparison (30° angle slices around the query) "
@@ -320,7 +290,7 @@ THEOREM.control(
 )
 THEOREM.control(
     "pareto-comparison",
-    prefers=_pareto_prefers, n_keys=16,
+    prefers=pareto_prefers, n_keys=16,
     expect={"complete": "not-applicable", "debreu-select": "not-applicable"},
     reasons={"complete": _HYP + "complete", "debreu-select": _HYP + "complete"},
     description="claim: 'closer in every coordinate' is a complete preference",
@@ -335,7 +305,7 @@ THEOREM.control(
 )
 THEOREM.control(
     "jump-in-y",
-    utility=_jump_in_y(),
+    utility=jump_in_y(),
     expect={"continuity-in-y": "not-applicable"},
     reasons={"continuity-in-y": _HYP + "continuous-in-y"},
     description="claim: u = −|x − y|² + [y₀ > 0] is continuous in y",
