@@ -90,22 +90,23 @@ def test_margin_properties_as_results():
 
 
 def test_the_check_seed_reaches_the_trainer_and_the_certifier(monkeypatch):
-    """No hard-coded seed: the one training+certification call passes ``ctx.seed`` on."""
-    import types
-
+    """No hard-coded seed: the pipeline call passes ``ctx.seed`` to the trainer and certifier."""
     import verify.certify
     import verify.trainers
     from verify.attention.witness import WitnessSpec, train_and_certify
+    from verify.certify.sampled import SampledSup
+    from verify.claims import clear_cache
     from verify.models import InnerProductModel
+    from verify.trainers.config import FitResult
 
     seen: dict[str, list] = {"fit": [], "cert": []}
 
-    def fake_fit(relation, *, seed, **kw):
-        seen["fit"].append(seed)
-        model = InnerProductModel.build(dx=2, dy=2, width=4, depth=1, feature_dim=3,
+    def fake_fit(relation, *, seed, eps, **kw):
+        seen["fit"].append((seed, eps))
+        model = InnerProductModel.build(dx=2, dy=2, width=4, depth=1, feature_dim=4,
                                         symmetric=False, seed=seed)
-        return types.SimpleNamespace(model=model, status="reached", neurons=4, feature_dim=3,
-                                     time_s=0.0, sampled_sup=types.SimpleNamespace(value=0.1))
+        sup = SampledSup(0.01, np.zeros(2), np.zeros(2), 10, "fake")
+        return FitResult("reached", model, sup, neurons=8, feature_dim=4, seed=seed)
 
     def fake_certify(*args, seed, **kw):
         seen["cert"].append(seed)
@@ -113,9 +114,23 @@ def test_the_check_seed_reaches_the_trainer_and_the_certifier(monkeypatch):
 
     monkeypatch.setattr(verify.trainers, "fit_inner_product", fake_fit)
     monkeypatch.setattr(verify.certify, "certify_sup", fake_certify)
-    spec = WitnessSpec(width=4, depth=1, feature_dim=3)
-    a, b = (train_and_certify(nearest_key(2), spec, 0.02, _ctx(s)) for s in (11, 12))
-    assert seen == {"fit": [11, 12], "cert": [11, 12]}
+    clear_cache()
+    spec = WitnessSpec(width=4, depth=1, feature_dim=4, train_eps=2e-3)
+    a, b = (train_and_certify(nearest_key(2), spec, 0.02, _ctx(s, "standard")) for s in (11, 12))
+    clear_cache()
+    assert seen == {"fit": [(11, 2e-3), (12, 2e-3)], "cert": [11, 12]}
     assert (a.seed, b.seed) == (11, 12) and a.certificate["status"] == "not-attempted"
+    assert a.verdict.status == "inconclusive" and a.verdict.reason == "not-certifiable"
     wa, wb = (next(w.model.parameters()).detach() for w in (a, b))
     assert not torch.equal(wa, wb)
+
+
+def test_a_budget_the_rank_bound_rules_out_is_not_trained_and_confirms_nothing():
+    from verify.attention.end_to_end import retrieval_result
+    from verify.attention.features import nearest_key_features
+
+    params = {"utility": nearest_key(2), "exact_features": nearest_key_features(2),
+              "train": {"width": 4, "depth": 1, "feature_dim": 3}, "eta": 0.05, "eps1": 1e-3}
+    r = retrieval_result(params, _ctx(0, "standard"), "softmax")
+    assert r.status == "inconclusive" and r.reason == "rank-lower-bound"
+    assert r.evidence["trainer_status"] == "not trained"

@@ -36,11 +36,14 @@ def _exact(params: Mapping[str, Any]) -> FeaturePair:
 
 
 def features_for(params: Mapping[str, Any], ctx: Context, *, certify: bool = True
-                 ) -> tuple[FeaturePair, dict[str, Any]]:
+                 ) -> tuple[FeaturePair | None, dict[str, Any]]:
     """The maps for ``params["features"]``: ``"exact"``, ``"planted"`` or ``"trained"``.
 
-    ``"trained"`` trains in standard/full only; the quick profile plants instead (exact maps
-    plus a perturbation of size ``planted_delta``, seeded by the check).
+    ``"trained"`` trains in standard/full only, through the claim pipeline (certified where the
+    profile demands it, unless ``certify=False``); its verdict is in the info
+    (``claim_status``, ``claim_reason``), and the pair is None when the claim was refuted
+    before training. The quick profile plants instead (exact maps plus a perturbation of size
+    ``planted_delta``, seeded by the check).
     """
     mode = params.get("features", "trained")
     if mode == "exact":
@@ -54,7 +57,9 @@ def features_for(params: Mapping[str, Any], ctx: Context, *, certify: bool = Tru
                 lambda Y, p=exact: p.key(torch.as_tensor(Y)).numpy())
         w = train_and_certify(params["utility"], WitnessSpec(**params["train"]),
                               CERTIFY_FRACTION * params["eta"] / 2, ctx, warm=warm,
-                              certify=certify and ctx.profile.certify)
+                              certify=certify)
+        if w.model is None:  # the claim was refuted before any training
+            return None, {"features": None, **w.info()}
         pair = FeaturePair(f"trained φ_q, φ_k ({w.neurons} hidden neurons, feature dim "
                            f"{w.feature_dim})", w.model.phi, w.model.psi, None)
         return pair, {"features": pair.name, **w.info()}

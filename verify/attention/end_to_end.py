@@ -13,9 +13,10 @@ for every δ that bounds the score error (:mod:`verify.attention.deltas`). Outco
 
 1. a stated δ exceeded on a draw, or not below η/2 → ``not-applicable``
    (``hypothesis:score-error``): the lemma's hypothesis fails, with the draw;
-2. a trained map whose measured δ is not below η/2, or a trainer that missed its target →
-   ``inconclusive`` (``trainer-missed``); in standard/full a trained map without a certificate
-   → ``inconclusive`` (``not-certified``);
+2. a trained map whose measured δ is not below η/2 → ``inconclusive`` (``trainer-missed``);
+   a claim on the maps (:mod:`verify.attention.witness`) that the pipeline did not confirm —
+   refuted by a rank bound, trainer missed, certificate undecided in standard/full — →
+   ``inconclusive`` with the pipeline's reason;
 3. a draw violating ε₁ at the claimed β, or a lemma bound → ``refuted`` (``counterexample``);
 4. else ``confirmed``: *certified* when the δ is certified (then the lemma covers every margin
    event), *sampled* otherwise.
@@ -62,12 +63,21 @@ def _hypothesis_fails(what: str, ev: dict[str, Any]) -> Result:
         "(float64)", **ev).because("hypothesis:score-error", Strength.SAMPLED)
 
 
+def _claim_undecided(what: str, ev: dict[str, Any], numbers: str) -> Result:
+    """The pipeline did not confirm the maps' claim: nothing is confirmed (its reason kept)."""
+    return Result.inconclusive(
+        f"{what}: the claim on φ_q, φ_k was not confirmed ({ev['claim_summary']}){numbers}",
+        "the maps' δ is not established", **ev).because(ev.get("claim_reason") or "unclaimed")
+
+
 def retrieval_result(params: Mapping[str, Any], ctx: Context, backend: str) -> Result:
     """Attend on seeded η-margin draws with β from the formula for each available δ."""
     u = params["utility"]
     n, eta, eps1 = params.get("n_keys", 16), params["eta"], params["eps1"]
     what = "torch scaled_dot_product_attention" if backend == "sdpa" else "softmax attention"
     pair, info = features_for(params, ctx)
+    if pair is None:
+        return _claim_undecided(what, info, "")
     draws = sample_margin_draws(u, n, eta, ctx.profile.pick(2000, 10_000, 50_000), seed=ctx.seed)
     stated = info.get("delta")
     probe = evaluate_retrieval(pair, u, beta=1.0, eta=eta, draws=draws, delta=stated,
@@ -120,18 +130,9 @@ def retrieval_result(params: Mapping[str, Any], ctx: Context, backend: str) -> R
                 f"[{short(kind)}]; {numbers}",
                 "explicit counterexample draw (query, keys, scores, α) in the evidence", **ev,
             ).because("counterexample", Strength.SAMPLED)
-    trained = "trainer_status" in info
-    if trained and info["trainer_status"] != "reached":
-        return Result.inconclusive(
-            f"{what}: bounds hold but the trainer ended '{info['trainer_status']}'; {numbers}",
-            "trainer missed its target", **ev).because("trainer-missed")
+    if "claim_status" in info and info["claim_status"] != "confirmed":
+        return _claim_undecided(what, ev, f"; bounds hold on the draws: {numbers}")
     certified = any(short(kind) == "certified" for _, kind, _, _ in runs)
-    if trained and ctx.profile.certify and not certified:
-        return Result.inconclusive(
-            f"{what}: bounds hold on the draws but δ is not certified (certifier: "
-            f"{(info.get('certificate') or {}).get('status')}); {numbers}",
-            "sampled only; a certificate is required in this profile", **ev
-        ).because("not-certified")
     strength = (f"measured on {len(draws)} seeded η-margin draws; δ: "
                 + " / ".join(short(k) for _, k, _, _ in runs)
                 + ("; with the certified δ the lemma (ours) gives the bound on every η-margin "
@@ -147,6 +148,8 @@ def figures_result(params: Mapping[str, Any], ctx: Context) -> Result:
     n, eta, eps1 = params.get("n_keys", 16), params["eta"], params["eps1"]
     num = ctx.profile.pick(1000, 4000, 10_000)
     pair, info = features_for(params, ctx, certify=False)
+    if pair is None:
+        return _claim_undecided("figures", info, "")
     draws = sample_margin_draws(u, n, eta, num, seed=ctx.seed)
     probe = evaluate_retrieval(pair, u, beta=1.0, eta=eta, draws=draws, seed=ctx.seed)
     stated = params.get("claimed_delta")
