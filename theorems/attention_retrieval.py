@@ -187,9 +187,9 @@ A4 = bilinear_matrix(4, seed=0)  # instance data: the fixed matrix of the biline
 BILINEAR = bilinear(4, seed=0)
 PLATEAU = plateau(2, c=0.1)
 NK_TRAIN = {"width": 16, "depth": 1, "feature_dim": 4, "activation": "tanh",
-            "train_eps": 2e-3, "warm_start": "spectral"}
+            "warm_start": "spectral"}
 BL_TRAIN = {"width": 8, "depth": 1, "feature_dim": 4, "activation": "tanh",
-            "train_eps": 5e-3, "warm_start": "exact"}
+            "warm_start": "exact"}
 _RETRIEVAL = ("end-to-end", "sdpa", "figures")
 _HYPS = ("complete", "transitive", "continuity-in-y", "joint-continuity")
 _ALL = {c: "confirmed" for c in _HYPS}
