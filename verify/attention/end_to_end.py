@@ -142,8 +142,9 @@ def retrieval_result(params: Mapping[str, Any], ctx: Context, backend: str) -> R
 
 
 def figures_result(params: Mapping[str, Any], ctx: Context) -> Result:
-    """α_{i*} against β and accuracy against η; refuted (``counterexample``) if the worst draw's
-    α falls below the lemma bound computed with the instance's stated δ (else the maps')."""
+    """α_{i*} against β and accuracy against η, with the planted maps (``figure_features``
+    to change that); refuted (``counterexample``) if the worst draw's α falls below the lemma
+    bound computed with the instance's ``claimed_delta`` (else the maps' δ)."""
     u = params["utility"]
     n, eta, eps1 = params.get("n_keys", 16), params["eta"], params["eps1"]
     num = ctx.profile.pick(1000, 4000, 10_000)

@@ -151,17 +151,18 @@ def debreu_select_result(params: Mapping[str, Any], ctx: Context) -> Result:
         strength_kind=Strength.SAMPLED if sampled else Strength.EXHAUSTIVE)
 
 
-def _tie_rows(params: Mapping[str, Any], ctx: Context) -> tuple[list[np.ndarray], list, str]:
+def _tie_rows(params: Mapping[str, Any], ctx: Context):
+    """Utility rows to look for ties in, the draw behind row i (``where(i)``), and a label."""
     if "utilities" in params:
-        return [np.asarray(params["utilities"], dtype=np.float64)], [None], \
-            "the instance's utility vector"
+        return ([np.asarray(params["utilities"], dtype=np.float64)], lambda i: {},
+                "the instance's utility vector")
     u, n = params["utility"], params.get("n_keys", 16)
     num, rng = ctx.profile.pick(500, 5000, 20000), ctx.rng
     x = u.x_box.sample(num, rng)
     keys = u.y_box.sample(num * n, rng).reshape(num, n, -1)
     U = u(np.repeat(x, n, 0), keys.reshape(num * n, -1)).reshape(num, n)
-    where = [{"query": x[i].tolist(), "keys": keys[i].tolist()} for i in range(num)]
-    return list(U), where, f"{num} random draws of a query and {n} keys for {u.name}"
+    return (list(U), lambda i: {"query": x[i].tolist(), "keys": keys[i].tolist()},
+            f"{num} random draws of a query and {n} keys for {u.name}")
 
 
 def tie_result(params: Mapping[str, Any], ctx: Context) -> Result:
@@ -186,7 +187,7 @@ def tie_result(params: Mapping[str, Any], ctx: Context) -> Result:
                 f"score error δ = {err:g}): with inexact scores a tie does not cap α",
                 "explicit tied draw and β (float64)", draw=i, utilities=vals.tolist(),
                 tied_keys=tied.tolist(), betas=list(TIE_BETAS), max_alpha_on_tied_keys=alphas,
-                score_error=err, **(where[i] or {}),
+                score_error=err, **where(i),
             ).because("counterexample", Strength.SAMPLED)
     if tested == 0:
         return Result.inconclusive(
