@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 #: trainer target as a fraction of ε where a certificate is demanded (module docstring)
@@ -78,6 +78,14 @@ class Policy:
 
     def train_eps(self, eps: float) -> float:
         return eps * self.train_margin
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-able (e.g. to ship the policy to a sweep worker)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Policy:
+        return cls(**d)
 
     def work(self) -> dict[str, Any]:
         """The reproducible part (what the cache key and the report record)."""
