@@ -1,6 +1,6 @@
 """Same seed, same numbers: a theorem's quick report does not depend on the machine's load.
 
-The quick profile of ``symmetric-pd`` (restricted to a training instance, ``laplace-1d``, and
+The quick profile of ``symmetric-pd`` (restricted to a training instance, ``gaussian-1d``, and
 the ``neg-distance`` control, to stay within the test-time budget) runs twice in fresh
 processes, the second time beside two CPU-bound processes; every number in the two report.json
 files must agree except timings (:mod:`report_diff`). Budgets count work (optimiser rounds,
@@ -24,7 +24,7 @@ from pathlib import Path
 from verify.core.registry import get_theorem
 from verify.core.session import run_theorems
 theorem = get_theorem("symmetric-pd")
-theorem.instances = [i for i in theorem.instances if i.id in ("laplace-1d", "neg-distance")]
+theorem.instances = [i for i in theorem.instances if i.id in ("gaussian-1d", "neg-distance")]
 run_theorems([theorem], profile="quick", seed=0, report_dir=Path(sys.argv[1]))
 """
 
@@ -46,7 +46,7 @@ def test_same_seed_same_numbers_on_a_loaded_machine(tmp_path):
             proc.kill()
             proc.wait()
     witness = [r for t in quiet["theorems"] for r in t["results"]
-               if r["check"] == "witness" and r["instance"] == "laplace-1d"]
+               if r["check"] == "witness" and r["instance"] == "gaussian-1d"]
     assert witness and witness[0]["evidence"]["fit"]["rounds"] >= 1  # a training check ran
     diffs = report_differences(tmp_path / "quiet" / "report.json",
                                tmp_path / "loaded" / "report.json")
