@@ -12,17 +12,18 @@ r = Σ σ_i u_i(x) v_i(y) by quadrature on both boxes and its truncation rank r*
 Eckart–Young–Mirsky lower bound on the feature rank, and a trained witness (certified over the
 whole domain in the standard profile).
 
-For a discontinuous r such as 1[x < y] no continuous model gets below 1/2 near the diagonal (our
-argument): for a continuous f and any t, f(t, t ± h) → f(t, t) as h → 0 while r(t, t + h) = 1 and
-r(t, t − h) = 0, so max(|1 − f(t,t)|, |f(t,t)|) ≥ 1/2 bounds the sup error from below.
+For a discontinuous r such as 1[x < y] no continuous model gets below 1/2 near the diagonal
+(our argument, in :mod:`verify.checks.continuity`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from verify import CheckKind, Hypothesis, Result, Source, Strength, Theorem, register
+from verify import CheckKind, Hypothesis, Result, Source, Theorem, register
 from verify.checks.approximation import Budget
+from verify.checks.continuity import REASON as CONTINUITY
+from verify.checks.continuity import check_continuity
 from verify.checks.expansion import check_rank_lower_bound, check_truncation_rank
 from verify.checks.positive_definite import check_positive_definite
 from verify.checks.symmetry import check_symmetry
@@ -57,35 +58,9 @@ def _eps(instance, ctx) -> float:
 
 @THEOREM.check("continuity", CheckKind.SYMBOLIC,
                "r is jointly continuous on X×Y (structural sympy proof, or an explicit jump)",
-               tests=("continuous",), reasons=("hypothesis:continuous",))
+               tests=("continuous",), reasons=(CONTINUITY,))
 def continuity(instance, ctx):
-    from verify.attention.hypotheses import joint_continuity
-
-    rel = instance["relation"]
-    verdict = joint_continuity(rel)
-    evidence = {"method": verdict.method, "proof": verdict.proof, **verdict.evidence}
-    strength = "symbolic proof" if verdict.proof else "sampled probe (not a proof)"
-    kind = Strength.SYMBOLIC if verdict.proof else Strength.SAMPLED
-    if verdict.ok:
-        return Result.confirmed(f"{rel.name} is jointly continuous ({verdict.method})", strength,
-                                **evidence).because("continuous", kind)
-    # the lower bound 1/2 for a unit jump: measured on pairs straddling the jump
-    jump = _jump_demo(rel)
-    return Result.not_applicable(
-        f"{rel.name} is not continuous ({verdict.method}); near a jump of size "
-        f"{jump['jump']:.3g} no continuous <φ,ψ> gets below {jump['jump'] / 2:.3g} "
-        "(module docstring)", strength + "; the 1/2 bound is our argument", jump=jump,
-        **evidence).because("hypothesis:continuous", kind)
-
-
-def _jump_demo(rel) -> dict:
-    """r(t, t+h) and r(t, t−h) for shrinking h (1-D x and y)."""
-    t = 0.5 * (rel.x_box.lo[0] + rel.x_box.hi[0])
-    hs = 10.0 ** -np.arange(1, 9)
-    above = rel(np.full((len(hs), 1), t), (t + hs)[:, None])
-    below = rel(np.full((len(hs), 1), t), (t - hs)[:, None])
-    return {"t": t, "h": hs, "r(t,t+h)": above, "r(t,t-h)": below,
-            "jump": float(np.min(np.abs(above - below)))}
+    return check_continuity(instance["relation"], ctx)
 
 
 @THEOREM.check("symmetric-theorem-hypotheses", CheckKind.NUMERIC,
@@ -205,7 +180,7 @@ THEOREM.control(
     "step",
     relation=L.step(),
     expect={"continuity": "not-applicable"},
-    reasons={"continuity": "hypothesis:continuous"},
+    reasons={"continuity": CONTINUITY},
     description="claim: 1[x < y] on [0,1]² is continuous (so the theorem would give ε → 0)",
 )
 THEOREM.control(

@@ -12,7 +12,8 @@ Conversely every ⟨φ(x), φ(y)⟩ is a positive-definite kernel, so the class 
 of) the reproducing kernels of RKHSs. Proof route: Mercer r = Σ λ_i e_i(x) e_i(y), truncate,
 approximate each √λ_i e_i by an MLP.
 
-What is checked, per instance: symmetry (sympy), positive-definiteness (hypothesis point sets
+What is checked, per instance: continuity (structural sympy proof), symmetry (sympy),
+positive-definiteness (hypothesis point sets
 driven by ``target``; Weyl's bound |λ_min|/n when it fails), Bochner's criterion (sympy Fourier
 transform) for shift-invariant kernels, the Mercer spectrum by Nyström quadrature against closed
 forms, the truncation rank r*(ε), the Eckart–Young–Mirsky lower bound on the feature rank, the
@@ -28,6 +29,8 @@ import sympy
 from verify import CheckKind, Hypothesis, Result, Source, Theorem, register
 from verify.checks.approximation import Budget
 from verify.checks.bochner import check_bochner
+from verify.checks.continuity import REASON as CONTINUITY
+from verify.checks.continuity import check_continuity
 from verify.checks.converse import check_converse
 from verify.checks.expansion import check_rank_lower_bound, check_truncation_rank
 from verify.checks.positive_definite import check_positive_definite
@@ -66,6 +69,13 @@ def _eps(instance, ctx) -> float:
                tests=("symmetric",))
 def symmetric(instance, ctx):
     return check_symmetry(instance["relation"], ctx)
+
+
+@THEOREM.check("continuity", CheckKind.SYMBOLIC,
+               "r is jointly continuous on X×X (structural sympy proof, or an explicit jump)",
+               tests=("continuous",), reasons=(CONTINUITY,))
+def continuity(instance, ctx):
+    return check_continuity(instance["relation"], ctx)
 
 
 @THEOREM.check("positive-definite", CheckKind.PROPERTY,
@@ -154,7 +164,7 @@ def witness(instance, ctx):
 # Instances
 # ---------------------------------------------------------------------------------------------
 TAU = sympy.Symbol("tau", real=True)
-ALL_STRUCTURAL = ("symmetric", "positive-definite")
+ALL_STRUCTURAL = ("continuity", "symmetric", "positive-definite")
 
 THEOREM.instance(
     "gaussian-1d",
@@ -223,6 +233,12 @@ THEOREM.control(
     reasons={"witness": "weyl-lower-bound"},
     description="claims: −|x−y| on [0,1] is positive-definite, and <φ,φ> reaches 1e-3 on it "
     "(Weyl at {0, 1}: λ = −1, no PSD model below 1/2)",
+)
+THEOREM.control(
+    "step",
+    relation=L.step(),
+    expect={"continuity": "not-applicable"}, reasons={"continuity": CONTINUITY},
+    description="claim: 1[x < y] on [0,1]² is continuous (it jumps on the diagonal)",
 )
 THEOREM.control(
     "sigmoid",
