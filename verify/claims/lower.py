@@ -27,6 +27,8 @@ def weyl_refutation(claim: Claim, seed: int) -> Result | None:
 
     if not claim.symmetric:
         return None
+    if not getattr(claim.relation, "symmetric", False):
+        return None  # r(x, y) != r(y, x): the PSD witness search does not apply (no bound)
     key = cache.make_key("weyl", {"relation": relation_key(claim.relation), "seed": seed})
     witness = cache.cached(key, lambda: negative_eigenvalue_witness(claim.relation, seed=seed))
     if witness is None or not witness.certified_bound > claim.eps:
