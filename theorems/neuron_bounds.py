@@ -92,7 +92,7 @@ def _rank_optimise(ctx) -> bool:
 
 @THEOREM.check("stated-bound", CheckKind.CERTIFICATE,
                "a stated N(eps): rank lower bound (refute) / trained witness, certified in "
-               "standard/full (confirm)", tests=("spectrum",), reasons=(RANK,))
+               "standard/full (confirm)", reasons=(RANK,))
 def check_stated(instance, ctx):
     params = dict(instance.params)
     name, rparams = REL[params["relation"]]
@@ -108,7 +108,7 @@ def check_stated(instance, ctx):
 
 @THEOREM.check("derived-bound", CheckKind.CERTIFICATE,
                "our derived bound (truncation + Barron-type features), evaluated and checked",
-               tests=("spectrum", "barron"), reasons=(RANK, "hypothesis:barron"))
+               tests=("spectrum",), reasons=(RANK, "hypothesis:spectrum"))
 def check_derived(instance, ctx):
     name, rparams = REL[instance["relation"]]
     eps = float(instance["eps"])
@@ -118,7 +118,7 @@ def check_derived(instance, ctx):
         db = derived_bound(q, scale=1.0 / divisor**2)
     except DerivedBoundError as exc:
         return Result.not_applicable(str(exc), "the derivation's hypothesis fails",
-                                     quantities=q.to_dict()).because("hypothesis:barron")
+                                     quantities=q.to_dict()).because("hypothesis:spectrum")
     label = "derived bound (ours)" + (f", constants / {divisor:g}" if divisor != 1 else "")
     return judge_bound(
         relation_from(name, rparams), eps, db.neurons, q.rank_bound, label=label,
@@ -143,8 +143,7 @@ def _law(instance, key: str, quants: dict) -> tuple[str | None, dict[float, int]
 @THEOREM.check("scaling", CheckKind.CERTIFICATE,
                "a width law on an eps grid, tested through a sweep: W(eps) suffices (rank bound "
                "refutes, witnesses confirm) or L(eps) is needed (a certified narrower witness "
-               "refutes); fitted rates, figure, table", tests=("spectrum",),
-               reasons=(RANK, "sweep-witness"))
+               "refutes); fitted rates, figure, table", reasons=(RANK, "sweep-witness"))
 def check_scaling(instance, ctx):
     name, rparams = REL[instance["relation"]]
     grids = instance["eps_grid"]
