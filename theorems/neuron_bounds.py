@@ -226,7 +226,7 @@ def _scaling_verdict(name, res, pol, law, upper, needs, lower, ev) -> Result:
         f"{name}: " + (f"no witness ({how}) within W(eps) = {law} at eps {missing}"
                        if law else "no width claim to test") + f"; {rates}{note}",
         "trained witnesses; an existence claim is not refuted by a trainer that misses", **kw,
-    ).because("wall-clock-limit" if clock else "trainer-missed")
+    ).because("no-claim" if not law else "wall-clock-limit" if clock else "trainer-missed")
 
 
 # ---------------------------------------------------------------------------------------------
