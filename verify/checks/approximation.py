@@ -45,7 +45,14 @@ class Budget:
                      warm_start=warm_start)
 
     def policy(self, ctx: Context) -> Policy:
-        return Policy.from_context(ctx, train_rounds=self.rounds, certify_leaves=self.leaves,
+        """The profile's policy with this budget's work (scaled by ``time_scale`` in full)."""
+        scale = ctx.profile.time_scale if ctx.profile.name == "full" else 1.0
+
+        def scaled(n: int | None) -> int | None:
+            return None if n is None else max(1, int(round(n * scale)))
+
+        return Policy.from_context(ctx, train_rounds=scaled(self.rounds),
+                                   certify_leaves=scaled(self.leaves),
                                    warm_iters=self.warm_iters, wall_clock_s=self.time_budget_s,
                                    certify_wall_clock_s=self.certify_budget_s)
 

@@ -2,7 +2,8 @@
 
 A key is ``(stage, relation, claim, policy work)`` as JSON text plus, for warm starts given as
 feature maps, the maps themselves (hashed by identity: two different lambdas never share an
-entry). Entries live for the process: one ``relverify run`` reuses a fit when two checks ask
+entry). Stages: ``fit`` (a trained witness), ``weyl`` and ``rank`` (the lower bounds of a
+relation). Entries live for the process: one ``relverify run`` reuses a fit when two checks ask
 for the same claim with the same seed and budgets; nothing is kept on disk.
 """
 

@@ -12,7 +12,8 @@ r"""Rigorous refutations of a claim before any training: Weyl and Eckart–Young
 
 from __future__ import annotations
 
-from verify.claims.claim import Claim
+from verify.claims import cache
+from verify.claims.claim import Claim, relation_key
 from verify.core.result import Result
 from verify.core.status import Strength
 
@@ -26,7 +27,10 @@ def weyl_refutation(claim: Claim, seed: int) -> Result | None:
 
     if not claim.symmetric:
         return None
-    witness = negative_eigenvalue_witness(claim.relation, seed=seed)
+    if not getattr(claim.relation, "symmetric", False):
+        return None  # r(x, y) != r(y, x): the PSD witness search does not apply (no bound)
+    key = cache.make_key("weyl", {"relation": relation_key(claim.relation), "seed": seed})
+    witness = cache.cached(key, lambda: negative_eigenvalue_witness(claim.relation, seed=seed))
     if witness is None or not witness.certified_bound > claim.eps:
         return None
     return Result.refuted(
@@ -62,4 +66,7 @@ def default_rank_bound(claim: Claim, seed: int):
     """:func:`verify.spectra.min_rank_for` at ``claim.eps`` on the default point sets."""
     from verify.spectra.lower_bounds import min_rank_for
 
-    return min_rank_for(claim.relation, claim.eps, seed=seed, optimise=False)
+    key = cache.make_key("rank", {"relation": relation_key(claim.relation), "eps": claim.eps,
+                                  "seed": seed})
+    return cache.cached(key, lambda: min_rank_for(claim.relation, claim.eps, seed=seed,
+                                                  optimise=False))

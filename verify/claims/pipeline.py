@@ -149,8 +149,9 @@ def run_claim(claim: Claim, ctx: Any, *, policy: Policy | None = None, rank_boun
     evidence: dict[str, Any] = {"eps": claim.eps, "claim": claim.describe(),
                                 "policy": pol.work(), **(extra or {})}
     refuted = weyl_refutation(claim, pol.seed)
-    rb = rank_bound if rank_bound is not None else default_rank_bound(claim, pol.seed)
-    refuted = refuted or rank_refutation(claim, rb)
+    if refuted is None:
+        rb = rank_bound if rank_bound is not None else default_rank_bound(claim, pol.seed)
+        refuted = rank_refutation(claim, rb)
     if refuted is not None:
         refuted.evidence.update(evidence)
         return ClaimOutcome(refuted)

@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 #: trainer target as a fraction of ε where a certificate is demanded (module docstring)
@@ -26,8 +26,8 @@ CERTIFY_MARGIN = 0.7
 #: work budgets per profile (quick, standard, full); see docs/CONTRACTS.md for the calibration
 TRAIN_ROUNDS = (60, 300, 1200)
 WARM_ITERS = (100, 100, 200)
-CERTIFY_LEAVES = (200_000, 600_000, 2_400_000)
-WALL_CLOCK_S = (120.0, 900.0, 3600.0)
+CERTIFY_LEAVES = (200_000, 200_000, 800_000)
+WALL_CLOCK_S = (600.0, 1800.0, 7200.0)
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,14 @@ class Policy:
 
     def train_eps(self, eps: float) -> float:
         return eps * self.train_margin
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-able (e.g. to ship the policy to a sweep worker)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Policy:
+        return cls(**d)
 
     def work(self) -> dict[str, Any]:
         """The reproducible part (what the cache key and the report record)."""
