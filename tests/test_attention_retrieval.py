@@ -169,8 +169,19 @@ def test_inner_product_model_wiring():
         s = pair.scores(X, keys)
         want = torch.stack([model.gram(X[b : b + 1], keys[b])[0] for b in range(6)])
     torch.testing.assert_close(s, want, rtol=1e-12, atol=1e-12)
-    res = evaluate_retrieval(model, nearest_key(2), beta=10.0, eta=0.1, n_keys=3, num_draws=200)
-    assert res.delta_source.startswith("measured") and 0.0 <= res.accuracy <= 1.0
+    # the evaluator scores with the model's own gram: its accuracy and δ are those of the gram
+    u = nearest_key(2)
+    draws = sample_margin_draws(u, 3, 0.1, 200, seed=0)
+    res = evaluate_retrieval(model, u, beta=10.0, eta=0.1, draws=draws)
+    with torch.no_grad():
+        s = torch.stack([model.gram(torch.as_tensor(draws.x[b : b + 1]),
+                                    torch.as_tensor(draws.keys[b]))[0] for b in range(200)])
+    s = s.numpy()
+    assert res.delta_source.startswith("measured")
+    assert res.accuracy == pytest.approx(np.mean(s.argmax(1) == draws.best), abs=1e-12)
+    assert res.delta_measured == pytest.approx(np.abs(s - draws.u).max(), rel=1e-9)
+    # an untrained model is far from u: the measured δ exceeds η/2, so the lemma is silent
+    assert not res.lemma_applicable and res.bounds["one_minus_alpha"] is None
 
 
 def test_two_equidistant_keys_split_attention_exactly():

@@ -42,5 +42,5 @@ def test_user_bound_option():
 
 def test_controls_refuted():
     assert _run("gaussian-planted-2", "stated-bound", {}).status == "refuted"
-    assert _run("derived-constants-divided", "derived-bound", {}).status == "refuted"
+    assert _run("derived-planted-truncation", "derived-bound", {}).status == "refuted"
     assert _run("scaling-width-1", "scaling", {}).status == "refuted"

@@ -12,21 +12,23 @@ r = Σ σ_i u_i(x) v_i(y) by quadrature on both boxes and its truncation rank r*
 Eckart–Young–Mirsky lower bound on the feature rank, and a trained witness (certified over the
 whole domain in the standard profile).
 
-For a discontinuous r such as 1[x < y] no continuous model gets below 1/2 near the diagonal (our
-argument): for a continuous f and any t, f(t, t ± h) → f(t, t) as h → 0 while r(t, t + h) = 1 and
-r(t, t − h) = 0, so max(|1 − f(t,t)|, |f(t,t)|) ≥ 1/2 bounds the sup error from below.
+For a discontinuous r such as 1[x < y] no continuous model gets below 1/2 near the diagonal
+(our argument, in :mod:`verify.checks.continuity`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from verify import CheckKind, Hypothesis, Result, Source, Strength, Theorem, register
+from verify import CheckKind, Hypothesis, Result, Source, Theorem, register
 from verify.checks import expansion
-from verify.checks.approximation import Budget, check_approximation
+from verify.checks.approximation import Budget
+from verify.checks.continuity import REASON as CONTINUITY
+from verify.checks.continuity import check_continuity
 from verify.checks.expansion import check_rank_lower_bound, check_truncation_rank
 from verify.checks.positive_definite import check_positive_definite
 from verify.checks.symmetry import check_symmetry
+from verify.claims import REFUTING_REASONS, check_claim
 from verify.core.status import Status
 from verify.relations import Box
 from verify.relations import library as L
@@ -57,35 +59,9 @@ def _eps(instance, ctx) -> float:
 
 @THEOREM.check("continuity", CheckKind.SYMBOLIC,
                "r is jointly continuous on X×Y (structural sympy proof, or an explicit jump)",
-               tests=("continuous",), reasons=("hypothesis:continuous",))
+               tests=("continuous",), reasons=(CONTINUITY,))
 def continuity(instance, ctx):
-    from verify.attention.hypotheses import joint_continuity
-
-    rel = instance["relation"]
-    verdict = joint_continuity(rel)
-    evidence = {"method": verdict.method, "proof": verdict.proof, **verdict.evidence}
-    strength = "symbolic proof" if verdict.proof else "sampled probe (not a proof)"
-    kind = Strength.SYMBOLIC if verdict.proof else Strength.SAMPLED
-    if verdict.ok:
-        return Result.confirmed(f"{rel.name} is jointly continuous ({verdict.method})", strength,
-                                **evidence).because("continuous", kind)
-    # the lower bound 1/2 for a unit jump: measured on pairs straddling the jump
-    jump = _jump_demo(rel)
-    return Result.not_applicable(
-        f"{rel.name} is not continuous ({verdict.method}); near a jump of size "
-        f"{jump['jump']:.3g} no continuous <φ,ψ> gets below {jump['jump'] / 2:.3g} "
-        "(module docstring)", strength + "; the 1/2 bound is our argument", jump=jump,
-        **evidence).because("hypothesis:continuous", kind)
-
-
-def _jump_demo(rel) -> dict:
-    """r(t, t+h) and r(t, t−h) for shrinking h (1-D x and y)."""
-    t = 0.5 * (rel.x_box.lo[0] + rel.x_box.hi[0])
-    hs = 10.0 ** -np.arange(1, 9)
-    above = rel(np.full((len(hs), 1), t), (t + hs)[:, None])
-    below = rel(np.full((len(hs), 1), t), (t - hs)[:, None])
-    return {"t": t, "h": hs, "r(t,t+h)": above, "r(t,t-h)": below,
-            "jump": float(np.min(np.abs(above - below)))}
+    return check_continuity(instance["relation"], ctx)
 
 
 @THEOREM.check("symmetric-theorem-hypotheses", CheckKind.NUMERIC,
@@ -143,22 +119,24 @@ def rank_lower_bound(instance, ctx):
                                   instance.params.get("claimed_features"), ctx)
 
 
-@THEOREM.check("witness", CheckKind.TRAINING,
-               "trained φ, ψ within the neuron budget reach sup error ≤ ε")
+@THEOREM.check("witness", CheckKind.CERTIFICATE,
+               "trained φ, ψ within the neuron budget reach sup error ≤ ε (claim pipeline: rank "
+               "lower bound, training, certificate in standard/full)",
+               reasons=REFUTING_REASONS)
 def witness(instance, ctx):
     budget = instance["budget"]
     if ctx.profile.name == "quick":
         budget = Budget(**{**budget.__dict__, **instance.params.get("quick_budget", {})})
-    return check_approximation(instance["relation"], eps=_eps(instance, ctx), budget=budget,
-                               symmetric=False, ctx=ctx,
-                               warm_start=instance.params.get("warm_start", "spectral"))
+    claim = budget.claim(instance["relation"], _eps(instance, ctx), symmetric=False,
+                         warm_start=instance.params.get("warm_start", "spectral"))
+    return check_claim(claim, ctx, policy=budget.policy(ctx))
 
 
 # ---------------------------------------------------------------------------------------------
 THEOREM.instance(
     "difference",
     relation=L.difference(), eps=1e-8, claimed_rank=2, claimed_features=2,
-    budget=Budget(width=4, depth=1, feature_dim=2, activation="relu", time_budget_s=30),
+    budget=Budget(width=4, depth=1, feature_dim=2, activation="relu", rounds=600),
     warm_start=None,
     expect={"continuity": "confirmed", "schmidt-rank": "confirmed",
             "rank-lower-bound": "confirmed", "witness": "confirmed"},
@@ -168,8 +146,8 @@ THEOREM.instance(
 THEOREM.instance(
     "tanh-difference",
     relation=L.tanh_difference(5.0), eps=1e-3, quick_eps=1e-2,
-    budget=Budget(width=32, depth=1, feature_dim=14, time_budget_s=150, certify_budget_s=120),
-    quick_budget={"time_budget_s": 15},
+    budget=Budget(width=32, depth=1, feature_dim=14, rounds=80, leaves=150_000),
+    quick_budget={"rounds": 10},
     expect={"continuity": "confirmed", "symmetric-theorem-hypotheses": "not-applicable",
             "schmidt-rank": "inconclusive", "witness": "confirmed"},
     description="tanh(5(x − y)) on [0,1]²: ε = 1e-3 (the Schmidt rank is measured)",
@@ -177,8 +155,8 @@ THEOREM.instance(
 THEOREM.instance(
     "attention-kernel",
     relation=L.attention_kernel(2, 0), eps=5e-2,
-    budget=Budget(width=64, depth=1, feature_dim=16, time_budget_s=120, certify_budget_s=120),
-    quick_budget={"time_budget_s": 15},
+    budget=Budget(width=64, depth=1, feature_dim=16, rounds=60, leaves=30_000),
+    quick_budget={"rounds": 8},
     expect={"continuity": "confirmed", "symmetric-theorem-hypotheses": "not-applicable",
             "schmidt-rank": "inconclusive", "witness": "confirmed"},
     profiles=("standard", "full"),
@@ -188,8 +166,8 @@ THEOREM.instance(
 THEOREM.instance(
     "mixed-dimensions",
     relation=L.mixed_dims(), eps=1e-2,
-    budget=Budget(width=32, depth=1, feature_dim=8, time_budget_s=60, certify_budget_s=120),
-    quick_budget={"time_budget_s": 15},
+    budget=Budget(width=32, depth=1, feature_dim=8, rounds=100, leaves=120_000),
+    quick_budget={"rounds": 12},
     expect={"continuity": "confirmed", "schmidt-rank": "inconclusive", "witness": "confirmed"},
     description="a smooth relation with x ∈ [−1,1]², y ∈ [−1,1] (dx = 2, dy = 1; the Schmidt "
     "rank is measured)",
@@ -206,7 +184,7 @@ THEOREM.control(
     "step",
     relation=L.step(),
     expect={"continuity": "not-applicable"},
-    reasons={"continuity": "hypothesis:continuous"},
+    reasons={"continuity": CONTINUITY},
     description="claim: 1[x < y] on [0,1]² is continuous (so the theorem would give ε → 0)",
 )
 THEOREM.control(
@@ -233,7 +211,7 @@ THEOREM.control(
 THEOREM.control(
     "difference-one-feature",
     relation=L.difference(), eps=1e-3, claimed_features=1,
-    budget=Budget(width=4, depth=1, feature_dim=1, activation="relu", time_budget_s=10),
+    budget=Budget(width=4, depth=1, feature_dim=1, activation="relu", rounds=100),
     expect={"rank-lower-bound": "refuted", "witness": "refuted"},
     reasons={"rank-lower-bound": "rank-lower-bound", "witness": "rank-lower-bound"},
     description="claim: one feature (m = 1) suffices for x − y at 1e-3",

@@ -19,7 +19,6 @@ from fractions import Fraction
 from itertools import count, islice
 
 import networkx as nx
-import numpy as np
 from hypothesis import strategies as st
 
 from verify import (
@@ -28,13 +27,14 @@ from verify import (
     Hypothesis,
     Result,
     Source,
+    Status,
+    Strength,
     Theorem,
     register,
     run_property,
 )
 from verify.orders import (
     Preorder,
-    PreorderError,
     cantor_utility,
     find_discontinuity,
     lexicographic,
@@ -42,6 +42,14 @@ from verify.orders import (
     represents,
     select,
     utility_order,
+)
+from verify.orders.checks import (
+    HYPOTHESES,
+    describe_violation,
+    first_violation,
+    hypothesis_result,
+    misrepresentation_result,
+    weak_order_graph,
 )
 from verify.strategies import key_subsets, weak_orders
 
@@ -77,84 +85,71 @@ def _preorder(instance) -> Preorder:
     return Preorder.from_function(elements, leq)
 
 
-def _hypothesis_check(instance, name: str, finder: str, words: str) -> Result:
-    pre = _preorder(instance)
-    witness = getattr(pre, finder)()
-    if witness is None:
-        return Result.confirmed(
-            f"{words} holds on all {pre.size} elements",
-            "exhaustive over every pair/triple of the finite set",
-            elements=pre.size,
-        )
-    try:
-        pre.require_complete_preorder()
-        message = ""
-    except PreorderError as exc:
-        message = str(exc)
-    return Result.not_applicable(
-        f"hypothesis '{name}' fails: {message or witness}",
-        "explicit witness, exhaustive search",
-        witness=witness,
-        constructor_error=message,
-    )
+_HYP = tuple(f"hypothesis:{name}" for name in HYPOTHESES)
 
 
-@THEOREM.check("reflexive", CheckKind.NUMERIC, "x ≼ x for every element (exhaustive)")
+def _hypothesis(instance, name: str) -> Result:
+    return hypothesis_result([(None, None, _preorder(instance))], name, "the instance's relation",
+                             sampled=False)
+
+
+@THEOREM.check("reflexive", CheckKind.NUMERIC, "x ≼ x for every element (exhaustive)",
+               tests=("reflexive",), reasons=("hypothesis:reflexive",))
 def check_reflexive(instance, ctx):
-    return _hypothesis_check(instance, "reflexive", "reflexivity_violation", "reflexivity")
+    return _hypothesis(instance, "reflexive")
 
 
-@THEOREM.check("transitive", CheckKind.NUMERIC, "no triple a ≼ b ≼ c with not a ≼ c")
+@THEOREM.check("transitive", CheckKind.NUMERIC, "no triple a ≼ b ≼ c with not a ≼ c",
+               tests=("transitive",), reasons=("hypothesis:transitive",))
 def check_transitive(instance, ctx):
-    return _hypothesis_check(instance, "transitive", "transitivity_violation", "transitivity")
+    return _hypothesis(instance, "transitive")
 
 
-@THEOREM.check("complete", CheckKind.NUMERIC, "every pair is comparable (exhaustive)")
+@THEOREM.check("complete", CheckKind.NUMERIC, "every pair is comparable (exhaustive)",
+               tests=("complete",), reasons=("hypothesis:complete",))
 def check_complete(instance, ctx):
-    return _hypothesis_check(instance, "complete", "completeness_violation", "completeness")
+    return _hypothesis(instance, "complete")
 
 
-def _utility(instance, pre: Preorder) -> tuple[dict, str]:
-    planted = instance.params.get("utility")
-    if planted is not None:
-        return planted, "the instance's stated utility"
-    return rank_utility(pre), "rank of the indifference class (SCC condensation)"
+def _utility(instance, pre: Preorder) -> tuple[dict | None, str, Result | None]:
+    """The stated utility, or the rank utility — or the failed hypothesis that prevents it."""
+    stated = instance.params.get("utility")
+    if stated is not None:
+        return stated, "the instance's stated utility", None
+    found = first_violation(pre)
+    if found is not None:
+        return None, "", Result.not_applicable(
+            f"no utility: hypothesis '{found[0]}' fails: {describe_violation(*found)}",
+            "explicit witness, exhaustive search", witness=found[1],
+        ).because(f"hypothesis:{found[0]}", Strength.EXHAUSTIVE)
+    return rank_utility(pre), "rank of the indifference class (SCC condensation)", None
 
 
-@THEOREM.check("utility-represents", CheckKind.NUMERIC, "x ≼ y ⇔ u(x) ≤ u(y) for every pair")
+@THEOREM.check("utility-represents", CheckKind.NUMERIC, "x ≼ y ⇔ u(x) ≤ u(y) for every pair",
+               tests=("reflexive", "transitive", "complete"), reasons=("misrepresents", *_HYP))
 def check_represents(instance, ctx):
     pre = _preorder(instance)
-    try:
-        utility, how = _utility(instance, pre)
-    except PreorderError as exc:
-        return Result.not_applicable(
-            f"no utility constructed: {exc}", "explicit witness", hypothesis=exc.hypothesis,
-            witness=exc.witness,
-        )
-    bad = represents(pre, utility)
+    utility, how, failed = _utility(instance, pre)
+    if failed is not None:
+        return failed
+    bad = misrepresentation_result(pre, utility, how)
     if bad is not None:
-        return Result.refuted(
-            f"u does not represent ≼ at the pair ({bad['x']!r}, {bad['y']!r}): "
-            f"x ≼ y is {bad['x_leq_y']} but u(x) = {bad['u_x']}, u(y) = {bad['u_y']}",
-            "explicit counterexample pair, exhaustive over all pairs",
-            pair=bad, utility_source=how,
-        )
+        return bad
     classes = len(set(utility.values()))
-    return Result.confirmed(
-        f"u represents ≼ on all {pre.size}² pairs ({classes} indifference classes)",
-        "exhaustive over every pair (exact)",
-        elements=pre.size, classes=classes, utility_source=how,
-    )
+    return Result(Status.CONFIRMED, f"u represents ≼ on all {pre.size}² pairs ({classes} "
+                  "indifference classes)",
+                  {"elements": pre.size, "classes": classes, "utility_source": how},
+                  "exhaustive over every pair (exact)", strength_kind=Strength.EXHAUSTIVE)
 
 
 @THEOREM.check("select-argmax", CheckKind.NUMERIC,
-               "Select(keys) = argmax u, ties exactly the top indifference class")
+               "Select(keys) = argmax u, ties exactly the top indifference class",
+               tests=("reflexive", "transitive", "complete"), reasons=("counterexample", *_HYP))
 def check_select(instance, ctx):
     pre = _preorder(instance)
-    try:
-        utility, how = _utility(instance, pre)
-    except PreorderError as exc:
-        return Result.not_applicable(f"no utility: {exc}", "explicit witness", witness=exc.witness)
+    utility, how, failed = _utility(instance, pre)
+    if failed is not None:
+        return failed
     rng = ctx.rng
     n_sets = ctx.profile.pick(200, 2000, 20000)
     index = {e: i for i, e in enumerate(pre.elements)}
@@ -171,16 +166,17 @@ def check_select(instance, ctx):
                 f"{[keys[i] for i in truth]!r}",
                 "explicit counterexample key set",
                 keys=keys, argmax_u=chosen, maximal=truth, trial=trial, utility_source=how,
-            )
-    return Result.confirmed(
+            ).because("counterexample", Strength.SAMPLED)
+    return Result(
+        Status.CONFIRMED,
         f"argmax u equals the set of ≼-maximal keys on {n_sets} random key sets (ties included)",
-        f"checked on {n_sets} seeded random key sets of up to 16 keys",
-        key_sets=n_sets,
-    )
+        {"key_sets": n_sets}, f"checked on {n_sets} seeded random key sets of up to 16 keys",
+        strength_kind=Strength.SAMPLED)
 
 
 @THEOREM.check("weak-order-property", CheckKind.PROPERTY,
-               "the construction represents every generated weak order (hypothesis)")
+               "the construction represents every generated weak order (hypothesis)",
+               reasons=("counterexample",))
 def check_weak_orders(instance, ctx):
     construct = instance.params.get("construction", rank_utility)
     max_size = ctx.profile.pick(60, 300, 300)
@@ -204,12 +200,18 @@ def check_weak_orders(instance, ctx):
     strategy = weak_orders(min_size=1, max_size=max_size).flatmap(
         lambda g: st.tuples(st.just(g), key_subsets(len(g[1])))
     )
-    return run_property(strategy, prop, ctx,
-                        claim="rank-of-class utility represents the weak order; Select = top class")
+    result = run_property(strategy, prop, ctx, claim="rank-of-class utility represents the weak "
+                          "order; Select = top class")
+    if result.status == Status.REFUTED:
+        return result.because("counterexample", Strength.SAMPLED)
+    result.strength_kind = result.strength_kind or Strength.SAMPLED
+    return result
 
 
 @THEOREM.check("countable-cantor", CheckKind.NUMERIC,
-               "Σ_{x_n ≺ x} 2^-n represents the order on the first N elements, values in [0,1)")
+               "Σ_{x_n ≺ x} 2^-n represents the order on the first N elements, values in [0,1)",
+               tests=("reflexive", "transitive", "complete"),
+               reasons=("counterexample", *_HYP))
 def check_cantor(instance, ctx):
     enumerate_fn, leq = instance["enumeration"], instance["leq"]
     variant = instance.params.get("variant", "strictly-below")
@@ -220,10 +222,12 @@ def check_cantor(instance, ctx):
     else:  # planted wrong formula: sums over x_n ≻ x instead of x_n ≺ x
         utility = cantor_utility(xs, lambda a, b: leq(b, a))
     pre = Preorder.from_function(xs, leq)
-    try:
-        pre.require_complete_preorder()
-    except PreorderError as exc:
-        return Result.not_applicable(str(exc), "explicit witness", witness=exc.witness)
+    found = first_violation(pre)
+    if found is not None:
+        return Result.not_applicable(
+            f"hypothesis '{found[0]}' fails on the first {n} elements: "
+            f"{describe_violation(*found)}", "explicit witness, exhaustive search",
+            witness=found[1]).because(f"hypothesis:{found[0]}", Strength.EXHAUSTIVE)
     out_of_range = [x for x, v in utility.items() if not (0 <= v < 1)]
     bad = represents(pre, utility)
     if bad is not None or out_of_range:
@@ -232,19 +236,20 @@ def check_cantor(instance, ctx):
             + (f": pair ({bad['x']!r}, {bad['y']!r})" if bad else ": value outside [0,1)"),
             "explicit counterexample pair (exact rational arithmetic)",
             pair=bad, out_of_range=[repr(x) for x in out_of_range[:5]], variant=variant,
-        )
+        ).because("counterexample", Strength.EXHAUSTIVE)
     top = max(utility.values())
-    return Result.confirmed(
+    return Result(
+        Status.CONFIRMED,
         f"the Cantor sum represents ≼ on the first {n} enumerated elements; max u = "
-        f"{float(top):.6f} < 1",
+        f"{float(top):.6f} < 1", {"n": n, "max_u": str(top), "max_u_float": float(top)},
         f"exact rational arithmetic over all {n}² pairs of the first {n} elements; the tail "
         "beyond N cannot reverse them (argument in the module docstring, ours)",
-        n=n, max_u=str(top), max_u_float=float(top),
-    )
+        strength_kind=Strength.EXHAUSTIVE)
 
 
 @THEOREM.check("continuity", CheckKind.NUMERIC,
-               "on a box in R^d: search for a sequence leaving a contour set (exact rationals)")
+               "on a box in R^d: search for a sequence leaving a contour set (exact rationals)",
+               tests=("continuous",), reasons=("hypothesis:continuous",))
 def check_continuity(instance, ctx):
     lo, hi = instance["box"]
     n_terms = ctx.profile.pick(500, 5000, 20000)
@@ -259,26 +264,17 @@ def check_continuity(instance, ctx):
             f"d = {witness['direction']})",
             f"explicit sequence, checked for n = 1..{n_terms} in exact rational arithmetic",
             **witness,
-        )
-    return Result.confirmed(
-        "no discontinuity found: no grid sequence leaves an upper contour set",
+        ).because("hypothesis:continuous", Strength.SAMPLED)
+    return Result(
+        Status.CONFIRMED, "no discontinuity found: no grid sequence leaves an upper contour set",
+        {"n_terms": n_terms},
         "search over a 3^d grid of limit points and axis directions (not a proof of continuity)",
-        n_terms=n_terms,
-    )
+        strength_kind=Strength.SAMPLED)
 
 
 # ---------------------------------------------------------------------------------------------
 # Instances
 # ---------------------------------------------------------------------------------------------
-def _random_weak_order(n: int, k: int, seed: int) -> nx.DiGraph:
-    ranks = np.random.default_rng(seed).integers(0, k, size=n)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(n))
-    rows, cols = np.nonzero(ranks[:, None] <= ranks[None, :])
-    graph.add_edges_from(zip(rows.tolist(), cols.tolist()))
-    return graph
-
-
 def _rationals():
     """0, 1, 1/2, 1/3, 2/3, 1/4, 3/4, … : the rationals of [0, 1] without repeats."""
     seen = set()
@@ -295,14 +291,15 @@ def _by_floor(a: Fraction, b: Fraction) -> bool:
     return int(a * 8) <= int(b * 8)
 
 
-WEAK = _random_weak_order(200, 12, seed=7)
+WEAK = weak_order_graph((5 * i + i // 12) % 12 for i in range(200))
 
 THEOREM.instance(
     "weak-order-200",
     relation=WEAK,
     expect={name: "confirmed" for name in
             ("reflexive", "transitive", "complete", "utility-represents", "select-argmax")},
-    description="a seeded random weak order: 200 elements in 12 indifference classes",
+    description="a weak order on 200 elements in 12 indifference classes: rank(i) = "
+    "(5i + ⌊i/12⌋) mod 12",
 )
 THEOREM.instance(
     "comparison-function",
@@ -330,6 +327,10 @@ THEOREM.instance(
 )
 
 # -- negative controls: planted false claims ---------------------------------------------------
+def _because(code: str, *checks: str) -> dict[str, str]:
+    return dict.fromkeys(checks, code)
+
+
 _swapped = rank_utility(Preorder.from_graph(WEAK))
 _a = next(e for e, r in _swapped.items() if r == 0)
 _b = next(e for e, r in _swapped.items() if r == max(_swapped.values()))
@@ -339,43 +340,66 @@ THEOREM.control(
     "swapped-utility",
     relation=WEAK, utility=_swapped,
     expect={"utility-represents": "refuted", "select-argmax": "refuted"},
+    reasons={"utility-represents": "misrepresents", "select-argmax": "counterexample"},
     description=f"claim: the rank utility with elements {_a} and {_b} swapped represents ≼",
 )
 THEOREM.control(
     "rock-paper-scissors",
     relation=nx.DiGraph([("rock", "rock"), ("paper", "paper"), ("scissors", "scissors"),
                          ("rock", "paper"), ("paper", "scissors"), ("scissors", "rock")]),
-    expect={"transitive": "not-applicable", "utility-represents": "not-applicable"},
+    expect={"transitive": "not-applicable", "utility-represents": "not-applicable",
+            "select-argmax": "not-applicable"},
+    reasons=_because("hypothesis:transitive", "transitive", "utility-represents",
+                     "select-argmax"),
     description="claim: an intransitive cycle rock ≼ paper ≼ scissors ≼ rock has a utility",
 )
 THEOREM.control(
     "partial-order",
     relation=(["a", "b", "c"], lambda x, y: x == y or (x == "a")),
-    expect={"complete": "not-applicable"},
+    expect={"complete": "not-applicable", "utility-represents": "not-applicable",
+            "select-argmax": "not-applicable"},
+    reasons=_because("hypothesis:complete", "complete", "utility-represents", "select-argmax"),
     description="claim: a partial order with b, c incomparable is complete",
 )
 THEOREM.control(
     "missing-self-loop",
     relation=nx.DiGraph([(0, 1), (1, 1)]),
-    expect={"reflexive": "not-applicable"},
+    expect={"reflexive": "not-applicable", "utility-represents": "not-applicable",
+            "select-argmax": "not-applicable"},
+    reasons=_because("hypothesis:reflexive", "reflexive", "utility-represents",
+                     "select-argmax"),
     description="claim: a relation without 0 ≼ 0 is a preorder",
 )
 THEOREM.control(
     "broken-construction",
     construction=lambda pre: {e: -r for e, r in rank_utility(pre).items()},
-    expect={"weak-order-property": "refuted"},
+    expect={"weak-order-property": "refuted"}, reasons={"weak-order-property": "counterexample"},
     description="claim: the negated rank (reversed order) represents every weak order",
 )
 THEOREM.control(
     "reversed-cantor-sum",
     enumeration=_rationals, leq=_by_floor, variant="strictly-above",
-    expect={"countable-cantor": "refuted"},
+    expect={"countable-cantor": "refuted"}, reasons={"countable-cantor": "counterexample"},
     description="claim: Σ over x_n ≻ x (instead of ≺) represents the order",
 )
+for _id, _leq, _hyp, _what in (
+    ("strict-floor-order", lambda a, b: int(a * 8) < int(b * 8), "reflexive",
+     "the strict order ⌊8a⌋ < ⌊8b⌋ (no x ≼ x)"),
+    ("within-one-eighth", lambda a, b: abs(int(a * 8) - int(b * 8)) <= 1, "transitive",
+     "'within one eighth of each other' (not transitive)"),
+    ("same-eighth-incomparable", lambda a, b: a == b or int(a * 8) < int(b * 8), "complete",
+     "⌊8a⌋ < ⌊8b⌋ or a = b (distinct points of one eighth incomparable)"),
+):
+    THEOREM.control(
+        _id, enumeration=_rationals, leq=_leq,
+        expect={"countable-cantor": "not-applicable"},
+        reasons={"countable-cantor": f"hypothesis:{_hyp}"},
+        description=f"claim: the Cantor sum represents {_what} on the rationals of [0,1]",
+    )
 THEOREM.control(
     "lexicographic-square",
     box=((0, 0), (1, 1)), leq=lexicographic,
-    expect={"continuity": "not-applicable"},
+    expect={"continuity": "not-applicable"}, reasons={"continuity": "hypothesis:continuous"},
     description="claim: the lexicographic order on [0,1]² has a continuous utility; "
     "witness (1/n, 0) ≻ (0, 1) for all n, limit (0, 0) ≺ (0, 1)",
 )

@@ -12,16 +12,20 @@ Checks:
 * ``stated-bound``: a bound :math:`N(\varepsilon)` (instance param ``bound``; the CLI option
   ``--set bound=EXPR`` adds a ``user-bound`` instance, your claim, expected ``confirmed``, with
   optional ``--set relation=NAME`` (gaussian | brownian | laplace, or any expression such as
-  ``exp(-(x-y)**2)`` with ``--set domain=[-1,1]``) and ``--set eps=FLOAT``) is
-  ``refuted`` when
-  :math:`N + 1 < m_{\min}` (rank lower bound, rigorous), ``confirmed`` by a trained witness with
-  :math:`\le N` hidden neurons (sampled sup), else ``inconclusive``;
+  ``exp(-(x-y)**2)`` with ``--set domain=[-1,1]``) and ``--set eps=FLOAT``),
+  judged by the claim pipeline (:func:`verify.bounds.judge_bound`): ``refuted`` when the rank
+  of every model with :math:`\le N` neurons is below :math:`m_{\min}` (rigorous), ``confirmed``
+  by a trained witness with :math:`\le N` hidden neurons (certified in standard/full, sampled in
+  quick), else ``inconclusive``;
 * ``derived-bound``: the same verdict for our derived bound, with all its constants as evidence;
-* ``scaling``: the smallest width reaching each :math:`\varepsilon` of a grid (a sweep through
-  :mod:`verify.sweeps`; ``--set executor=serial|local|dask-local|dask://HOST:PORT``, default
-  ``local`` in standard/full and ``serial`` in quick), the fitted rate, a figure and a table;
-  refuted when a planted claim falls below the rank lower bound, or a measured width contradicts
-  it.
+* ``scaling``: a width law on a grid of :math:`\varepsilon`, tested through a sweep
+  (:mod:`verify.sweeps`; ``--set executor=serial|local|dask-local|dask://HOST:PORT``, default
+  ``local`` in standard/full and ``serial`` in quick), each task a claim "width :math:`w`
+  reaches :math:`\varepsilon`" through the claim pipeline. ``law`` :math:`W(\varepsilon)`
+  ("this width suffices"): refuted by the rank lower bound, confirmed when the sweep finds a
+  witness within :math:`W` at every :math:`\varepsilon` (certified in standard/full);
+  ``needs_law`` :math:`L(\varepsilon)` ("no narrower width reaches it"): refuted by a certified
+  sweep witness narrower than :math:`L`. Fitted rates, a figure and a table come with it.
 """
 
 from __future__ import annotations
@@ -29,19 +33,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from verify import CheckKind, Figure, Hypothesis, Result, Source, Theorem, register
+from verify import CheckKind, Figure, Hypothesis, Result, Source, Strength, Theorem, register
 from verify.bounds import (
     DerivedBoundError,
     derived_bound,
     judge_bound,
     parse_bound,
 )
+from verify.bounds.derived import CONSTRUCTION_RANK, derived_refutation
 from verify.bounds.scaling import (
     quantities_for,
     relation_from,
     scaling_figure,
     scaling_sweep,
 )
+from verify.claims import CERTIFY_MARGIN, RANK, Policy
 
 THEOREM = Theorem(
     id="neuron-bounds",
@@ -82,52 +88,54 @@ def _relation_args(relation) -> tuple:
     return REL[relation]
 
 
-def _budgets(ctx) -> dict:
-    return {
-        "time_budget_s": ctx.profile.pick(5.0, 6.0, 20.0),
-        "total_budget_s": ctx.profile.pick(8.0, 40.0, 160.0),
-        "seeds": ctx.profile.pick((0,), (0, 1), (0, 1, 2)),
-        "rank_optimise": ctx.profile.pick(False, True, True),
-    }
+def _policy(ctx, **overrides) -> Policy:
+    """The claim policy of the searches and sweeps: work budgets calibrated on the old time
+    budgets (5 / 6 / 20 s per fit, 8 / 40 / 160 s per search; docs/CONTRACTS.md)."""
+    return Policy.from_context(ctx, train_rounds=ctx.profile.pick(50, 60, 200),
+                               n_seeds=ctx.profile.pick(1, 2, 3),
+                               max_fits=ctx.profile.pick(2, 6, 8)).with_(**overrides)
 
 
-@THEOREM.check("stated-bound", CheckKind.TRAINING,
-               "a stated N(eps): rank lower bound (refute) / trained witness (confirm)")
+def _rank_optimise(ctx) -> bool:
+    return ctx.profile.pick(False, True, True)
+
+
+@THEOREM.check("stated-bound", CheckKind.CERTIFICATE,
+               "a stated N(eps): rank lower bound (refute) / trained witness, certified in "
+               "standard/full (confirm)", reasons=(RANK,))
 def check_stated(instance, ctx):
     params = dict(instance.params)
     name, rparams = _relation_args(params["relation"])
     eps = float(params["eps"])
-    b = _budgets(ctx)
     statement = parse_bound(str(params["bound"]))
-    q = quantities_for(name, rparams, eps, b["rank_optimise"])
+    q = quantities_for(name, rparams, eps, _rank_optimise(ctx))
     n = statement.neurons(q.values())
     return judge_bound(
         relation_from(name, rparams), eps, n, q.rank_bound, label=f"N(eps) = {statement.text}",
-        seeds=b["seeds"], time_budget_s=b["time_budget_s"], total_budget_s=b["total_budget_s"],
-        device=ctx.device, extra={"bound": statement.to_dict(), "quantities": q.to_dict()},
-        certify_budget_s=60.0 if ctx.profile.certify else None,
+        policy=_policy(ctx), extra={"bound": statement.to_dict(), "quantities": q.to_dict()},
     )
 
 
-@THEOREM.check("derived-bound", CheckKind.TRAINING,
-               "our derived bound (truncation + Barron-type features), evaluated and checked")
+@THEOREM.check("derived-bound", CheckKind.CERTIFICATE,
+               "our derived bound (truncation + Barron-type features), evaluated and checked",
+               tests=("spectrum",), reasons=(RANK, CONSTRUCTION_RANK, "hypothesis:spectrum"))
 def check_derived(instance, ctx):
     name, rparams = _relation_args(instance["relation"])
     eps = float(instance["eps"])
     divisor = float(instance.params.get("constant_divisor", 1.0))
-    b = _budgets(ctx)
-    q = quantities_for(name, rparams, eps, b["rank_optimise"])
+    q = quantities_for(name, rparams, eps, _rank_optimise(ctx))
     try:
-        db = derived_bound(q, scale=1.0 / divisor**2)
+        db = derived_bound(q, scale=1.0 / divisor**2, keep_terms=instance.params.get("keep_terms"))
     except DerivedBoundError as exc:
         return Result.not_applicable(str(exc), "the derivation's hypothesis fails",
-                                     quantities=q.to_dict())
+                                     quantities=q.to_dict()).because("hypothesis:spectrum")
+    refuted = derived_refutation(db, q)
+    if refuted is not None:
+        return refuted
     label = "derived bound (ours)" + (f", constants / {divisor:g}" if divisor != 1 else "")
     return judge_bound(
         relation_from(name, rparams), eps, db.neurons, q.rank_bound, label=label,
-        seeds=b["seeds"], time_budget_s=b["time_budget_s"], total_budget_s=b["total_budget_s"],
-        device=ctx.device, extra={"derived": db.to_dict(), "quantities": q.to_dict()},
-        certify_budget_s=60.0 if ctx.profile.certify else None,
+        policy=_policy(ctx), extra={"derived": db.to_dict(), "quantities": q.to_dict()},
     )
 
 
@@ -136,63 +144,102 @@ def _cache_dir(ctx) -> Path:
     return path if path is not None else Path(".relverify-cache") / "neuron-bounds"
 
 
-@THEOREM.check("scaling", CheckKind.TRAINING,
-               "smallest width reaching eps on an eps grid (sweep), fitted rate, figure, table")
+def _law(instance, key: str, quants: dict) -> tuple[str | None, dict[float, int]]:
+    """A width law ``W(eps)`` (a bound expression, :mod:`verify.bounds.statement`) per eps."""
+    text = instance.params.get(key)
+    if text is None:
+        return None, {}
+    st = parse_bound(str(text))
+    return st.text, {e: st.neurons(q.values()) for e, q in quants.items()}
+
+
+@THEOREM.check("scaling", CheckKind.CERTIFICATE,
+               "a width law on an eps grid, tested through a sweep: W(eps) suffices (rank bound "
+               "refutes, witnesses confirm) or L(eps) is needed (a certified narrower witness "
+               "refutes); fitted rates, figure, table", reasons=(RANK, "sweep-witness"))
 def check_scaling(instance, ctx):
     name, rparams = REL[instance["relation"]]
-    b = _budgets(ctx)
-    claim = instance.params.get("claim")  # planted: (eps, width) "smallest width <= width"
-    if claim is not None:
-        eps_c, w_c = float(claim[0]), int(claim[1])
-        q = quantities_for(name, rparams, eps_c, b["rank_optimise"])
-        if w_c + 1 < q.m_min:
-            return Result.refuted(
-                f"claim 'smallest width at eps = {eps_c:g} is <= {w_c}' is false: width {w_c} "
-                f"gives rank <= {w_c + 1} < m_min = {q.m_min}; every such model is off by >= "
-                f"{q.rank_bound.bound_for(w_c + 1):.3e} > eps",
-                "rigorous: Eckart-Young-Mirsky rank lower bound",
-                claim=[eps_c, w_c], m_min=q.m_min,
-                rank_bound={k: v for k, v in q.rank_bound.to_dict().items()
-                            if k not in ("X", "Y")})
     grids = instance["eps_grid"]
-    eps_grid = ctx.profile.pick(grids["quick"], grids["standard"], grids.get("full"))
+    eps_grid = [float(e) for e in ctx.profile.pick(grids["quick"], grids["standard"],
+                                                   grids.get("full"))]
+    quants = {e: quantities_for(name, rparams, e, _rank_optimise(ctx)) for e in eps_grid}
+    law, upper = _law(instance, "law", quants)  # claim: width W(eps) suffices at every eps
+    needs, lower = _law(instance, "needs_law", quants)  # claim: no width < L(eps) reaches eps
+    ev = {"law": law, "law_widths": upper, "needs_law": needs, "needs_widths": lower,
+          "m_min": {e: q.m_min for e, q in quants.items()}}
+    for e, w in upper.items():  # rank lower bound: a model of width w has Gram rank <= w + 1
+        if w + 1 < quants[e].m_min:
+            rb = quants[e].rank_bound
+            return Result.refuted(
+                f"law W(eps) = {law} fails at eps = {e:g}: width {w} gives rank <= {w + 1} < "
+                f"m_min = {rb.m_min}; every such model is off by >= {rb.bound_for(w + 1):.3e} "
+                "> eps", "rigorous: Eckart-Young-Mirsky rank lower bound", eps=e, width=w,
+                rank_bound={k: v for k, v in rb.to_dict().items() if k not in ("X", "Y")},
+                **ev).because(RANK, Strength.LOWER_BOUND)
+    # a refutation by a witness needs a certificate in every profile (sampled is not proof)
+    pol = _policy(ctx, **({"certify": True, "train_margin": CERTIFY_MARGIN} if needs else {}))
     executor = ctx.options.get("executor", ctx.profile.pick("serial", "local", "local"))
     res = scaling_sweep(
-        name, rparams, eps_grid, seeds=b["seeds"], n_widths=ctx.profile.pick(1, 4, 6),
-        max_width=ctx.profile.pick(8, 24, 48), width_offset=ctx.profile.pick(2, 0, 0),
-        time_budget_s=b["time_budget_s"],
-        executor=executor, cache_dir=_cache_dir(ctx), rank_optimise=b["rank_optimise"],
-        progress=False,
-    )
-    table = res.table()
-    bad = [r for r in table if r["smallest_width"] is not None
-           and r["smallest_width"] < r["min_width_allowed"]]
-    result_kw = dict(table=table, loglog_slope=res.loglog_slope, semilog_slope=res.semilog_slope,
-                     sweep={"tasks": res.tasks, "computed": res.computed, "cached": res.cached,
-                            "failed": res.failed, "executor": executor}, notes=res.notes)
-    if bad:  # would mean the rank bound is wrong: a refutation of our lower-bound machinery
-        out = Result.refuted(f"a width below the rank lower bound reached eps: {bad}",
-                             "trained witness vs rigorous bound", **result_kw)
-    elif sum(r["smallest_width"] is not None for r in table) >= 2:
-        out = Result.confirmed(
-            f"{name}: smallest widths {[r['smallest_width'] for r in table]} for eps "
-            f"{[r['eps'] for r in table]}, all between the rank lower bound and the derived "
-            f"bound; log-log slope {res.loglog_slope:.2f}, semi-log slope "
-            f"{res.semilog_slope:.2f}",
-            "trained witnesses (sampled sup) + rigorous rank lower bounds; rates are fits",
-            **result_kw)
-    else:
-        out = Result.inconclusive(
-            f"{name}: fewer than two eps reached in the budget; no rate fitted",
-            "trained witnesses (sampled sup)", **result_kw)
+        name, rparams, eps_grid, policy=pol, seeds=pol.seeds(),
+        n_widths=ctx.profile.pick(1, 5, 6), max_width=ctx.profile.pick(8, 24, 48),
+        max_widths=upper or None, width_offset=ctx.profile.pick(2, 0, 0), executor=executor,
+        cache_dir=_cache_dir(ctx), rank_optimise=_rank_optimise(ctx), progress=False)
+    out = _scaling_verdict(name, res, pol, law, upper, needs, lower, ev)
     out.figures.append(Figure(f"scaling-{name}", scaling_figure([res]),
                               f"{name}: smallest width reaching eps (sampled), rank lower bound "
-                              "m_min - 1, derived bound (ours)"))
+                              "m_min - 1, derived bound (ours; plotted, not tested)"))
     path = ctx.write_artifact(f"scaling-{name}.json",
                               lambda tmp: tmp.write_text(json.dumps(res.to_dict(), indent=1)))
     if path is not None:
         out.artifacts[f"scaling-{name}.json"] = str(path)
     return out
+
+
+def _scaling_verdict(name, res, pol, law, upper, needs, lower, ev) -> Result:
+    table = res.table()
+    kw = dict(table=table, loglog_slope=res.loglog_slope, semilog_slope=res.semilog_slope,
+              sweep={"tasks": res.tasks, "computed": res.computed, "cached": res.cached,
+                     "failed": res.failed}, notes=res.notes, **ev)
+    widths = {r.eps: (r.certified_width if pol.certify else r.smallest_width) for r in res.rows}
+    how = "certified over the whole domain" if pol.certify else "sampled sup, not certified"
+    strength = Strength.CERTIFIED if pol.certify else Strength.SAMPLED
+    rates = (f"log-log slope {res.loglog_slope:.2f}, semi-log slope {res.semilog_slope:.2f}"
+             if res.loglog_slope is not None else "no rate fitted")
+    bad = [r for r in res.rows if r.certified_width is not None and r.eps in lower
+           and r.certified_width < lower[r.eps]]
+    if needs and bad:
+        r = bad[0]
+        return Result.refuted(
+            f"{name}: claim 'no width below L(eps) = {needs} reaches eps' is false: at eps = "
+            f"{r.eps:g} a width-{r.certified_width} network (< L = {lower[r.eps]}) has a "
+            "certified sup error <= eps (found by the sweep)",
+            "certified witness over the whole domain (branch and bound)", **kw,
+        ).because("sweep-witness", Strength.CERTIFIED)
+    if needs:
+        if all(lower[e] <= res.rows[i].min_width_allowed for i, e in enumerate(lower)):
+            return Result.confirmed(
+                f"{name}: L(eps) = {needs} <= m_min - 1 at every eps: no narrower width can "
+                "reach eps (Eckart-Young-Mirsky)", "rigorous: rank lower bound", **kw,
+            ).because("rank-lower-bound-confirms", Strength.LOWER_BOUND)
+        return Result.inconclusive(
+            f"{name}: no certified witness below L(eps) = {needs}, and the rank bound does not "
+            "prove the claim; a lower-bound claim is not confirmed by trainers that miss", "none",
+            **kw).because("trainer-missed")
+    clock = any(r.wall_clock_hit for r in res.rows)
+    found = [f"{widths[e]} at {e:g}" for e in upper if widths[e] is not None]
+    if law and len(found) == len(upper) and not (clock and not pol.certify):
+        return Result.confirmed(
+            f"{name}: law W(eps) = {law} holds at every eps of the grid: smallest widths "
+            f"{', '.join(found)} ({how}), each between m_min - 1 and W(eps); {rates}",
+            f"trained witnesses ({how}) + rigorous rank lower bounds; rates are fits", **kw,
+        ).because("witness", strength)
+    missing = [e for e in upper if widths[e] is None] if law else []
+    note = "; some fits were stopped by the wall-clock limit: not reproducible" if clock else ""
+    return Result.inconclusive(
+        f"{name}: " + (f"no witness ({how}) within W(eps) = {law} at eps {missing}"
+                       if law else "no width claim to test") + f"; {rates}{note}",
+        "trained witnesses; an existence claim is not refuted by a trainer that misses", **kw,
+    ).because("no-claim" if not law else "wall-clock-limit" if clock else "trainer-missed")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,33 +295,44 @@ for _rel, _eps in (("gaussian", 1e-3), ("brownian", 1e-1), ("laplace", 2e-1)):
         "(inconclusive, never refuted, if the trainer misses)",
     )
 THEOREM.instance(
-    "scaling-gaussian", relation="gaussian",
+    "scaling-gaussian", relation="gaussian", law="2*log(1/eps) + 4",
     eps_grid={"quick": [1e-1, 3e-2], "standard": [1e-1, 1e-2, 1e-3, 1e-4]},
     expect={"scaling": "confirmed"},
-    description="exponential spectral decay: Gaussian l = 0.5 on [-1, 1]",
+    description="exponential spectral decay, Gaussian l = 0.5 on [-1, 1]: stated law (ours) "
+    "W(eps) = 2 log(1/eps) + 4 hidden units suffice (logarithmic growth)",
 )
 THEOREM.instance(
-    "scaling-brownian", relation="brownian",
-    eps_grid={"quick": [1e-1, 5e-2], "standard": [1e-1, 5e-2, 2e-2, 1e-2]},
+    "scaling-brownian", relation="brownian", law="0.2/eps + 2",
+    eps_grid={"quick": [1e-1, 5e-2], "standard": [1e-1, 5e-2, 2e-2]},
     expect={"scaling": "confirmed"},
-    description="polynomial spectral decay: Brownian min(x, y) on [0, 1]",
+    description="polynomial spectral decay, Brownian min(x, y) on [0, 1]: stated law (ours) "
+    "W(eps) = 0.2/eps + 2 hidden units suffice",
 )
 
 THEOREM.control(
     "gaussian-planted-2", relation="gaussian", eps=1e-3, bound="2",
-    expect={"stated-bound": "refuted"},
+    expect={"stated-bound": "refuted"}, reasons={"stated-bound": RANK},
     description="planted: N(1e-3) = 2 neurons suffice for the Gaussian (l = 0.5)",
 )
 THEOREM.control(
-    "derived-constants-divided", relation="gaussian", eps=1e-3, constant_divisor=1e5,
-    expect={"derived-bound": "refuted"},
-    description="planted: the derived bound with its Barron constants divided by 10^5 (neuron "
-    "counts by 10^10, total rounded up once)",
+    "derived-planted-truncation", relation="gaussian", eps=1e-3, keep_terms=2,
+    expect={"derived-bound": "refuted"}, reasons={"derived-bound": CONSTRUCTION_RANK},
+    description="planted: the derived construction keeping only 2 Mercer terms reaches 1e-3 "
+    "(a rank-2 model; the rank lower bound needs 6)",
 )
 THEOREM.control(
-    "scaling-width-1", relation="gaussian", claim=(1e-2, 1), eps_grid=None,
-    expect={"scaling": "refuted"},
-    description="planted: the smallest width reaching eps = 1e-2 for the Gaussian is <= 1",
+    "scaling-width-1", relation="gaussian", law="1",
+    eps_grid={"quick": [1e-2], "standard": [1e-2]},
+    expect={"scaling": "refuted"}, reasons={"scaling": RANK},
+    description="planted: width 1 suffices for the Gaussian at eps = 1e-2 (the rank bound "
+    "refutes it before training)",
+)
+THEOREM.control(
+    "scaling-polynomial-gaussian", relation="gaussian", needs_law="1/eps",
+    eps_grid={"quick": [1e-1, 3e-2], "standard": [1e-1, 1e-2]},
+    expect={"scaling": "refuted"}, reasons={"scaling": "sweep-witness"},
+    description="planted: the Gaussian needs width >= 1/eps (polynomial growth); the sweep "
+    "finds certified narrower witnesses",
 )
 
 register(THEOREM)

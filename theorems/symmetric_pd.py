@@ -12,7 +12,8 @@ Conversely every ⟨φ(x), φ(y)⟩ is a positive-definite kernel, so the class 
 of) the reproducing kernels of RKHSs. Proof route: Mercer r = Σ λ_i e_i(x) e_i(y), truncate,
 approximate each √λ_i e_i by an MLP.
 
-What is checked, per instance: symmetry (sympy), positive-definiteness (hypothesis point sets
+What is checked, per instance: continuity (structural sympy proof), symmetry (sympy),
+positive-definiteness (hypothesis point sets
 driven by ``target``; Weyl's bound |λ_min|/n when it fails), Bochner's criterion (sympy Fourier
 transform) for shift-invariant kernels, the Mercer spectrum by Nyström quadrature against closed
 forms, the truncation rank r*(ε), the Eckart–Young–Mirsky lower bound on the feature rank, the
@@ -30,12 +31,15 @@ from verify.checks import bochner as bochner_mod
 from verify.checks import converse as converse_mod
 from verify.checks import expansion, symmetry
 from verify.checks import positive_definite as positive_definite_mod
-from verify.checks.approximation import Budget, check_approximation
+from verify.checks.approximation import Budget
 from verify.checks.bochner import check_bochner
+from verify.checks.continuity import REASON as CONTINUITY
+from verify.checks.continuity import check_continuity
 from verify.checks.converse import check_converse
 from verify.checks.expansion import check_rank_lower_bound, check_truncation_rank
 from verify.checks.positive_definite import check_positive_definite
 from verify.checks.symmetry import check_symmetry
+from verify.claims import REFUTING_REASONS, check_claim
 from verify.relations import Box, Relation
 from verify.relations import library as L
 
@@ -69,6 +73,13 @@ def _eps(instance, ctx) -> float:
                tests=("symmetric",), reasons=symmetry.REASONS)
 def symmetric(instance, ctx):
     return check_symmetry(instance["relation"], ctx)
+
+
+@THEOREM.check("continuity", CheckKind.SYMBOLIC,
+               "r is jointly continuous on X×X (structural sympy proof, or an explicit jump)",
+               tests=("continuous",), reasons=(CONTINUITY,))
+def continuity(instance, ctx):
+    return check_continuity(instance["relation"], ctx)
 
 
 @THEOREM.check("positive-definite", CheckKind.PROPERTY,
@@ -144,27 +155,29 @@ def converse(instance, ctx):
                           trials=ctx.profile.pick(40, 300, 2000))
 
 
-@THEOREM.check("witness", CheckKind.TRAINING,
-               "a trained <φ,φ> within the neuron budget reaches sup error ≤ ε")
+@THEOREM.check("witness", CheckKind.CERTIFICATE,
+               "a trained <φ,φ> within the neuron budget reaches sup error ≤ ε (claim pipeline: "
+               "Weyl and rank lower bounds, training, certificate in standard/full)",
+               reasons=REFUTING_REASONS)
 def witness(instance, ctx):
     budget = instance["budget"]
     if ctx.profile.name == "quick":
         budget = Budget(**{**budget.__dict__, **instance.params.get("quick_budget", {})})
-    return check_approximation(instance["relation"], eps=_eps(instance, ctx), budget=budget,
-                               symmetric=True, ctx=ctx)
+    claim = budget.claim(instance["relation"], _eps(instance, ctx), symmetric=True)
+    return check_claim(claim, ctx, policy=budget.policy(ctx))
 
 
 # ---------------------------------------------------------------------------------------------
 # Instances
 # ---------------------------------------------------------------------------------------------
 TAU = sympy.Symbol("tau", real=True)
-ALL_STRUCTURAL = ("symmetric", "positive-definite")
+ALL_STRUCTURAL = ("continuity", "symmetric", "positive-definite")
 
 THEOREM.instance(
     "gaussian-1d",
     relation=L.gaussian(0.5, Box.cube(-1, 1, 1)), eps=1e-3, quick_eps=1e-2,
-    budget=Budget(width=32, depth=1, feature_dim=8, time_budget_s=60, certify_budget_s=60),
-    quick_budget={"time_budget_s": 15},
+    budget=Budget(width=32, depth=1, feature_dim=8, rounds=600, leaves=1_000_000),
+    quick_budget={"rounds": 150},
     profile=sympy.exp(-TAU**2 / (2 * sympy.Rational(1, 4))), tau=TAU,
     claimed_features=8,
     expect={**dict.fromkeys(ALL_STRUCTURAL, "confirmed"), "bochner": "confirmed",
@@ -176,7 +189,7 @@ THEOREM.instance(
 THEOREM.instance(
     "gaussian-2d",
     relation=L.gaussian(0.5, Box.cube(-1, 1, 2)), eps=1e-2,
-    budget=Budget(width=128, depth=1, feature_dim=30, time_budget_s=300, certify_budget_s=120),
+    budget=Budget(width=128, depth=1, feature_dim=30, rounds=1000, leaves=400_000),
     expect={**dict.fromkeys(ALL_STRUCTURAL, "confirmed"), "witness": "confirmed"},
     profiles=("standard", "full"),
     description="Gaussian ℓ = 0.5 on [−1,1]²: ε = 1e-2 with ≤ 128 hidden neurons",
@@ -184,8 +197,8 @@ THEOREM.instance(
 THEOREM.instance(
     "laplace-1d",
     relation=L.laplace(1.0, Box.cube(-1, 1, 1)), eps=5e-2, quick_eps=1e-1,
-    budget=Budget(width=32, depth=1, feature_dim=16, time_budget_s=60, certify_budget_s=60),
-    quick_budget={"time_budget_s": 15},
+    budget=Budget(width=32, depth=1, feature_dim=16, rounds=600, leaves=1_000_000),
+    quick_budget={"rounds": 150},
     profile=sympy.exp(-sympy.Abs(TAU)), tau=TAU,
     expect={**dict.fromkeys(ALL_STRUCTURAL, "confirmed"), "bochner": "confirmed",
             "witness": "confirmed"},
@@ -224,11 +237,17 @@ THEOREM.instance(
 THEOREM.control(
     "neg-distance",
     relation=L.neg_distance(), eps=1e-3,
-    budget=Budget(width=32, depth=1, feature_dim=8, time_budget_s=20),
+    budget=Budget(width=32, depth=1, feature_dim=8, rounds=200),
     expect={"positive-definite": "not-applicable", "witness": "refuted"},
     reasons={"positive-definite": "hypothesis:positive-definite", "witness": "weyl-lower-bound"},
     description="claims: −|x−y| on [0,1] is positive-definite, and <φ,φ> reaches 1e-3 on it "
     "(Weyl at {0, 1}: λ = −1, no PSD model below 1/2)",
+)
+THEOREM.control(
+    "step",
+    relation=L.step(),
+    expect={"continuity": "not-applicable"}, reasons={"continuity": CONTINUITY},
+    description="claim: 1[x < y] on [0,1]² is continuous (it jumps on the diagonal)",
 )
 THEOREM.control(
     "sigmoid",

@@ -6,7 +6,12 @@ arXiv 2405.16727). Modules: :mod:`~verify.attention.utilities` (utility families
 :mod:`~verify.attention.margin` (the softmax margin lemma, ours, and property checks),
 :mod:`~verify.attention.features` (exact and planted query/key maps),
 :mod:`~verify.attention.retrieval` (margin-event sampling, softmax/SDPA evaluation),
-:mod:`~verify.attention.figures` (PNG figures).
+:mod:`~verify.attention.figures` (PNG figures). The theorem's checks, as Results:
+:mod:`~verify.attention.selection` (preorders per query, Debreu selection, ties),
+:mod:`~verify.attention.lemma_checks` (the margin lemma's properties),
+:mod:`~verify.attention.witness` (training and certification of φ_q, φ_k: the one call),
+:mod:`~verify.attention.deltas` (which maps, and how δ is known) and
+:mod:`~verify.attention.end_to_end` (retrieval and figures).
 """
 
 from verify.attention.features import (

@@ -12,6 +12,8 @@ module checks those hypotheses for a concrete utility :class:`~verify.relations.
   oscillation probe (:func:`joint_continuity_probe`, *not* a proof) whose suspicious point and
   direction are confirmed symbolically by a path limit (:func:`path_discontinuity`), e.g. the
   sequence ``(1/n, 1/n) -> (0, 0)`` for ``xy/(x^2+y^2)``.
+* :func:`hypothesis_result` -- a :class:`HypothesisCheck` as a theorem :class:`Result`
+  (``not-applicable`` with reason ``hypothesis:<name>`` when it fails).
 * :func:`check_key_preorder` -- completeness / transitivity of a comparison ``prefers(x, y, y2)``
   on a finite key set, via the preorder machinery of :mod:`verify.orders` (networkx graph, edge
   ``a -> b`` meaning ``a ≼ b``); evidence is the incomparable pair or the intransitive triple.
@@ -32,13 +34,17 @@ import numpy as np
 import sympy
 from sympy.calculus.util import continuous_domain
 
+from verify.core.result import Result
+from verify.core.status import Status, Strength
 from verify.orders import Preorder, indifference_classes, rank_utility
+from verify.orders.checks import HYPOTHESES, first_violation
 from verify.relations import Relation
 
 __all__ = [
     "HypothesisCheck",
     "check_key_preorder",
     "continuity_in_y",
+    "hypothesis_result",
     "joint_continuity",
     "joint_continuity_probe",
     "path_discontinuity",
@@ -412,17 +418,14 @@ def check_key_preorder(
         k = keys[i]
         return k.tolist() if isinstance(k, np.ndarray) else k
 
-    checks = (("reflexive", order.reflexivity_violation, ("element",)),
-              ("transitive", order.transitivity_violation, ("a", "b", "c")),
-              ("complete", order.completeness_violation, ("a", "b")))
-    for name, fn, roles in checks:
-        w = fn()
-        if w is not None:
-            evidence = {"hypothesis": name,
-                        "indices": {r: int(w[r]) for r in roles},
-                        "keys": {r: key(int(w[r])) for r in roles}}
-            return HypothesisCheck("key_preorder", False, "exhaustive (finite key set)", True,
-                                   evidence)
+    found = first_violation(order)
+    if found is not None:
+        name, w = found
+        roles = HYPOTHESES[name][1]
+        evidence = {"hypothesis": name, "indices": {r: int(w[r]) for r in roles},
+                    "keys": {r: key(int(w[r])) for r in roles}}
+        return HypothesisCheck("key_preorder", False, "exhaustive (finite key set)", True,
+                               evidence)
     utility = rank_utility(order)
     top = max(utility.values())
     return HypothesisCheck("key_preorder", True, "exhaustive (finite key set)", True, {
@@ -431,3 +434,24 @@ def check_key_preorder(
         "rank_utility": [int(utility[i]) for i in range(len(keys))],
         "select": [i for i in range(len(keys)) if utility[i] == top],
     })
+
+
+def hypothesis_result(check: HypothesisCheck, hypothesis: str, what: str) -> Result:
+    """``check`` as a Result: confirmed (a symbolic proof, or labelled sampled), or
+    ``not-applicable`` with reason ``hypothesis:<hypothesis>`` and the witness sequence."""
+    ev = check.to_dict()
+    if check.ok:
+        if check.proof:
+            return Result(Status.CONFIRMED, f"{what} holds ({check.method})", ev,
+                          "symbolic proof (sympy, structural)", strength_kind=Strength.SYMBOLIC)
+        return Result(Status.CONFIRMED, f"{what} holds ({check.method})", ev,
+                      f"{check.method}: not a proof", strength_kind=Strength.SAMPLED)
+    witness = check.evidence.get("witness")
+    msg = f"hypothesis '{what}' fails"
+    if witness:
+        msg += f": {witness['statement']} (p = {witness['point']}, d = {witness['direction']})"
+        return Result.not_applicable(
+            msg, "exact path limit (sympy) with the witness sequence p + d/n", **ev
+        ).because(f"hypothesis:{hypothesis}", Strength.SYMBOLIC)
+    return Result.not_applicable(msg, check.method, **ev).because(
+        f"hypothesis:{hypothesis}", Strength.SAMPLED)

@@ -37,6 +37,7 @@ from hypothesis import strategies as st
 from scipy.special import expit, softmax
 
 __all__ = [
+    "ALPHA_CASES",
     "Case",
     "alpha_lower_bound",
     "beta_for",
@@ -44,10 +45,17 @@ __all__ = [
     "check_alpha_tends_to_one",
     "check_bound_holds",
     "check_tie_caps_half",
+    "class_beta_for",
+    "alpha_to_one_property",
+    "bound_property",
     "one_minus_alpha",
+    "one_minus_class_alpha",
     "one_minus_bound",
     "run_property",
     "tie_alpha_exact",
+    "tie_cap_property",
+    "tie_scores",
+    "tie_strategy",
     "value_error_bound",
 ]
 
@@ -181,39 +189,31 @@ def _scores(case: Case) -> np.ndarray:
     return case["beta"] * (case["u"] + case["e"])
 
 
-def check_bound_holds(
-    *,
-    max_examples: int = 300,
-    seed: int = 0,
-    bound: Callable[[int, float, float, float], float] = one_minus_bound,
-    max_n: int = 64,
-) -> tuple[bool, dict[str, Any] | None]:
-    """``1 - α_{i*} ≤ bound(n, β, η, δ)`` on generated cases (default: the lemma's bound).
+Property = Callable[[Case], tuple[bool, dict[str, Any]]]
+BetaRule = Callable[[int, float, float, float], float]
 
-    Pass a different ``bound`` (same signature, bounding ``1 - α``) to test a stronger claim,
-    e.g. one that forgets the ``2δ``: it is refuted by adversarial perturbations.
-    """
+
+def bound_property(bound: Callable[[int, float, float, float], float] = one_minus_bound
+                   ) -> Property:
+    """``1 - α_{i*} ≤ bound(n, β, η, δ)`` on a :func:`case_strategy` case (default: the lemma)."""
 
     def prop(case: Case) -> tuple[bool, dict[str, Any]]:
         gap = one_minus_alpha(_scores(case), case["best"])
         b = bound(case["n"], case["beta"], case["eta"], case["delta"])
         return gap <= b * (1 + REL_TOL) + 1e-300, {"one_minus_alpha": gap, "bound": b}
 
-    return run_property(prop, case_strategy(max_n=max_n), max_examples=max_examples, seed=seed)
+    return prop
 
 
-def check_alpha_tends_to_one(
-    *, max_examples: int = 150, seed: int = 0, eps_final: float = 1e-12, steps: int = 12
-) -> tuple[bool, dict[str, Any] | None]:
-    """Along β_k growing geometrically to ``beta_for(n, eps_final, η, δ)``, ``1 - α_{i*}`` is
-    non-increasing, below the lemma's bound at every step, and ``≤ eps_final`` at the end.
-
-    The perturbation is held fixed relative to β (``s = β(u + e)``), as for a fixed feature map.
-    """
+def alpha_to_one_property(*, eps_final: float = 1e-12, steps: int = 12,
+                          beta_rule: BetaRule = beta_for) -> Property:
+    """Along β_k growing geometrically to ``beta_rule(n, eps_final, η, δ)`` (default
+    :func:`beta_for`), ``1 - α_{i*}`` is non-increasing, below the lemma's bound at every step,
+    and ``≤ eps_final`` at the end; the perturbation is held fixed relative to β."""
 
     def prop(case: Case) -> tuple[bool, dict[str, Any]]:
         n, eta, delta = case["n"], case["eta"], case["delta"]
-        b_end = beta_for(n, eps_final, eta, delta)
+        b_end = beta_rule(n, eps_final, eta, delta)
         betas = np.geomspace(1e-2, max(b_end, 2e-2), steps)
         gaps = [one_minus_alpha(b * (case["u"] + case["e"]), case["best"]) for b in betas]
         bounds = [one_minus_bound(n, b, eta, delta) for b in betas]
@@ -227,14 +227,44 @@ def check_alpha_tends_to_one(
         return monotone and below and final, {
             "betas": betas.tolist(), "one_minus_alpha": gaps, "bounds": bounds,
             "monotone": monotone, "below_bound": below, "final_below_eps": final,
+            "eps_final": eps_final,
         }
 
-    strat = case_strategy(max_n=32, perturbations=("adversarial", "zero"))
-    return run_property(prop, strat, max_examples=max_examples, seed=seed)
+    return prop
+
+
+def check_bound_holds(
+    *,
+    max_examples: int = 300,
+    seed: int = 0,
+    bound: Callable[[int, float, float, float], float] = one_minus_bound,
+    max_n: int = 64,
+) -> tuple[bool, dict[str, Any] | None]:
+    """``1 - α_{i*} ≤ bound(n, β, η, δ)`` on generated cases (default: the lemma's bound).
+
+    Pass a different ``bound`` (same signature, bounding ``1 - α``) to test a stronger claim,
+    e.g. one that forgets the ``2δ``: it is refuted by adversarial perturbations.
+    """
+    return run_property(bound_property(bound), case_strategy(max_n=max_n),
+                        max_examples=max_examples, seed=seed)
+
+
+#: the cases :func:`alpha_to_one_property` is run on (smaller n; no random perturbation)
+ALPHA_CASES = {"max_n": 32, "perturbations": ("adversarial", "zero")}
+
+
+def check_alpha_tends_to_one(
+    *, max_examples: int = 150, seed: int = 0, eps_final: float = 1e-12, steps: int = 12,
+    beta_rule: BetaRule = beta_for,
+) -> tuple[bool, dict[str, Any] | None]:
+    """:func:`alpha_to_one_property` on generated cases (``beta_rule`` plants a false β rule)."""
+    prop = alpha_to_one_property(eps_final=eps_final, steps=steps, beta_rule=beta_rule)
+    return run_property(prop, case_strategy(**ALPHA_CASES), max_examples=max_examples, seed=seed)
 
 
 @st.composite
-def _tie_strategy(draw) -> Case:
+def tie_strategy(draw) -> Case:
+    """A tied top class: ``n`` utilities, ``k ≥ 2`` of them equal to the maximum."""
     n = draw(st.integers(2, 32))
     k = draw(st.integers(2, n))  # size of the tied top class
     top = draw(st.floats(-5.0, 5.0))
@@ -244,23 +274,63 @@ def _tie_strategy(draw) -> Case:
     return {"n": n, "tied": k, "u": u[order], "tied_idx": np.flatnonzero(order < k)}
 
 
+def tie_scores(u: np.ndarray, tied: np.ndarray, score_error: float) -> np.ndarray:
+    """``u + e`` with the adversarial score error ``e = +δ`` on the first tied key, ``-δ`` on the
+    others (``δ = score_error``; 0 gives the exact scores of the tie claim)."""
+    e = np.full(len(u), -float(score_error))
+    e[int(tied[0])] = float(score_error)
+    return np.asarray(u, dtype=np.float64) + e
+
+
+def tie_cap_property(*, betas: tuple[float, ...] = (1.0, 1e2, 1e4, 1e6),
+                     score_error: float = 0.0) -> Property:
+    """With ``k`` keys tied at the top and scores ``β(u + e)``, no β in ``betas`` lifts a tied key
+    above ``1/k ≤ 1/2`` (true for ``e = 0``; ``score_error > 0`` plants a false claim)."""
+
+    def prop(case: Case) -> tuple[bool, dict[str, Any]]:
+        s = tie_scores(case["u"], case["tied_idx"], score_error)
+        worst = max(float(softmax(b * s)[case["tied_idx"]].max()) for b in betas)
+        cap = 1.0 / case["tied"]
+        return worst <= cap * (1 + 1e-12), {"max_alpha_tied": worst, "cap": cap,
+                                            "betas": list(betas), "score_error": score_error}
+
+    return prop
+
+
 def check_tie_caps_half(
-    *, max_examples: int = 150, seed: int = 0, betas: tuple[float, ...] = (1.0, 1e2, 1e4, 1e6)
+    *, max_examples: int = 150, seed: int = 0, betas: tuple[float, ...] = (1.0, 1e2, 1e4, 1e6),
+    score_error: float = 0.0,
 ) -> tuple[bool, dict[str, Any] | None]:
     """With a tie at the top (η = 0) and exact scores ``s = βu``, no β lifts any tied key above
     ``1/k ≤ 1/2`` (``k`` = number of tied keys); see :func:`tie_alpha_exact` for the symbolic
     equality ``α = 1/2`` with two tied keys."""
+    return run_property(tie_cap_property(betas=betas, score_error=score_error), tie_strategy(),
+                        max_examples=max_examples, seed=seed)
 
-    def prop(case: Case) -> tuple[bool, dict[str, Any]]:
-        worst = 0.0
-        for b in betas:
-            a = softmax(b * case["u"])
-            worst = max(worst, float(a[case["tied_idx"]].max()))
-        cap = 1.0 / case["tied"]
-        return worst <= cap * (1 + 1e-12) and worst <= 0.5 * (1 + 1e-12), {
-            "max_alpha_tied": worst, "cap": cap}
 
-    return run_property(prop, _tie_strategy(), max_examples=max_examples, seed=seed)
+def class_beta_for(n: int, k: int, eps1: float, gap: float) -> float:
+    """``log((n-k)/(k ε₁)) / g`` (ours): enough for weight ``≥ 1 - ε₁`` on a top class of ``k``
+    tied keys that beats every other key by ``g > 0``.
+
+    .. math::
+
+        1 - \\alpha_C = \\frac{\\sum_{j \\notin C} e^{\\beta(u_j - t)}}
+        {k + \\sum_{j \\notin C} e^{\\beta(u_j - t)}} \\le \\frac{n-k}{k} e^{-\\beta g}.
+
+    With ``k = 1`` this is :func:`beta_for` with ``δ = 0``.
+    """
+    if not 0 < eps1 < 1 or not gap > 0 or not 1 <= k <= n:
+        raise ValueError(f"need 0 < eps1 < 1, gap > 0, 1 <= k <= n; got eps1={eps1!r}, "
+                         f"gap={gap!r}, k={k}, n={n}")
+    if k == n:
+        return 0.0
+    return max(0.0, math.log((n - k) / (k * eps1)) / gap)
+
+
+def one_minus_class_alpha(scores: np.ndarray, members: np.ndarray) -> float:
+    """``1 - Σ_{i ∈ C} α_i``: the softmax weight outside the class ``members`` (no cancellation)."""
+    a = softmax(np.asarray(scores, dtype=np.float64))
+    return float(np.delete(a, members).sum())
 
 
 def tie_alpha_exact() -> dict[str, Any]:

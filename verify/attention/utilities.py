@@ -16,9 +16,14 @@ sympy evaluators of the contract (docs/CONTRACTS.md) come for free.
   negative control for retrieval checks: exact nearest-key features must disagree with it).
 * :func:`bump_reversed`: nearest key plus a bump preferring keys near a centre (a milder
   control that reverses only some preferences).
+* :func:`jump_in_y`: nearest key plus a step in ``y_0`` (not continuous in ``y``; control).
+* comparison functions ``prefers(x, a, b)`` (``a ≼_x b``): :func:`manhattan_prefers` (a complete
+  preorder), :func:`pareto_prefers` (not complete), :func:`cyclic_prefers` (not transitive).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import sympy
@@ -31,8 +36,12 @@ __all__ = [
     "bilinear",
     "bilinear_matrix",
     "bump_reversed",
+    "cyclic_prefers",
     "get_utility",
+    "jump_in_y",
+    "manhattan_prefers",
     "nearest_key",
+    "pareto_prefers",
     "plateau",
     "separately_continuous",
 ]
@@ -148,6 +157,38 @@ def bump_reversed(
     return Relation.from_sympy("bump_reversed", expr, xs, ys, box, box, params=params)
 
 
+def jump_in_y(d: int = 2, box: Box | None = None) -> Relation:
+    """``−|x − y|² + [y_0 > 0]``: a preference that jumps across ``y_0 = 0`` (not continuous in
+    ``y``; negative control)."""
+    box = _cube(d, box)
+    xs, ys = vector_symbols("x", d), vector_symbols("y", d)
+    expr = -sq_dist(xs, ys) + sympy.Piecewise((1, ys[0] > 0), (0, True))
+    return Relation.from_sympy("jump_in_y", expr, xs, ys, box, box, params={"d": d})
+
+
+# -- comparison functions prefers(x, a, b) = "a ≼_x b" ----------------------------------------
+def manhattan_prefers(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
+    """``a ≼_x b`` ⇔ ``b`` is at least as close to ``x`` as ``a`` in ℓ1 (a complete preorder)."""
+    return float(np.abs(b - x).sum()) <= float(np.abs(a - x).sum())
+
+
+def pareto_prefers(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
+    """``a ≼_x b`` ⇔ ``b`` is at least as close to ``x`` in *every* coordinate (a partial order:
+    not complete)."""
+    return bool(np.all(np.abs(b - x) <= np.abs(a - x)))
+
+
+def cyclic_prefers(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> bool:
+    """Rock–paper–scissors by 30° angle slices around the query (the slices cycle rock, paper,
+    scissors, so every 90° wedge holds all three): complete but not transitive."""
+
+    def sector(k: np.ndarray) -> int:
+        angle = math.atan2(k[1] - x[1], k[0] - x[0]) + math.pi  # in [0, 2π]
+        return int(np.floor(6 * angle / math.pi)) % 3
+
+    return (sector(b) - sector(a)) % 3 in (0, 1)
+
+
 #: short name -> factory (keyword arguments pass through).
 UTILITIES = {
     "nearest_key": nearest_key,
@@ -156,6 +197,7 @@ UTILITIES = {
     "separately_continuous": separately_continuous,
     "axis_reversed": axis_reversed,
     "bump_reversed": bump_reversed,
+    "jump_in_y": jump_in_y,
 }
 
 

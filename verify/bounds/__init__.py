@@ -4,7 +4,7 @@
 * :mod:`~verify.bounds.quantities`: those quantities from the spectra layer (plus a Barron-norm
   estimate, ours);
 * :mod:`~verify.bounds.derived`: our own bound along the proof route (not the paper's formula);
-* :mod:`~verify.bounds.verdict`: refuted by the rank lower bound / confirmed by a trained witness;
+* :mod:`~verify.bounds.verdict`: a stated bound through the claim pipeline (:mod:`verify.claims`);
 * :mod:`~verify.bounds.scaling`: smallest width reaching eps on a grid of eps, through sweeps.
 """
 
@@ -17,21 +17,13 @@ from verify.bounds.derived import (
 )
 from verify.bounds.quantities import InstanceQuantities, barron_norm_estimate, compute_quantities
 from verify.bounds.statement import BoundStatement, parse_bound
-from verify.bounds.verdict import (
-    WitnessSearch,
-    candidate_widths,
-    judge_bound,
-    neurons_for_width,
-    refutes,
-    search_witness,
-)
+from verify.bounds.verdict import candidate_widths, judge_bound, neurons_for_width, refutes
 
 __all__ = [
     "BoundStatement",
     "DerivedBound",
     "DerivedBoundError",
     "InstanceQuantities",
-    "WitnessSearch",
     "barron_norm_estimate",
     "candidate_widths",
     "compute_quantities",
@@ -42,5 +34,4 @@ __all__ = [
     "parse_bound",
     "product_error",
     "refutes",
-    "search_witness",
 ]

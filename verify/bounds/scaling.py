@@ -1,10 +1,15 @@
 r"""Empirical scaling: the smallest width that reaches each :math:`\varepsilon` of a grid.
 
 For each :math:`\varepsilon` the widths from the rank-bound minimum :math:`m_{\min} - 1` upwards
-(:func:`verify.bounds.verdict.candidate_widths`) are trained with several seeds, one
+(:func:`verify.claims.candidate_widths`) are tried with several seeds, one
 :class:`verify.sweeps.Task` per (ε, width, seed), through :func:`verify.sweeps.run_sweep` (cached,
-resumable, any executor). The smallest width with a seed whose *sampled* sup error is
-:math:`\le \varepsilon` is recorded, next to the rank lower bound and the derived bound (ours).
+resumable, any executor). Each task is one fixed-architecture claim "width :math:`w` reaches
+:math:`\varepsilon`" through the claim pipeline (:func:`verify.claims.run_claim`: trained,
+and certified over the whole domain when the task's policy says so). The smallest width with a
+witness (sampled sup :math:`\le \varepsilon`) and the smallest *certified* width are recorded,
+next to the rank lower bound and the derived bound (ours). The cache key of a task includes a
+hash of the code it runs (:func:`verify.sweeps.code_version`), so results never survive a code
+change.
 
 The fitted rate (ours): least squares of :math:`\log w` on :math:`\log(1/\varepsilon)` over the
 reached points (the log-log slope: constant for polynomial growth
@@ -26,34 +31,44 @@ import numpy as np
 
 from verify.bounds.derived import DerivedBoundError, derived_bound
 from verify.bounds.quantities import InstanceQuantities, compute_quantities
-from verify.bounds.verdict import candidate_widths
+from verify.claims import Claim, Policy, candidate_widths, run_claim
 from verify.relations import get_relation
 from verify.relations.base import Relation
 
 TASK_FN = "verify.bounds.scaling:fit_width_task"
+#: what a task's result depends on besides its parameters (hashed into its cache key)
+TASK_CODE = ("verify.bounds.scaling", "verify.claims", "verify.trainers", "verify.certify",
+             "verify.spectra", "verify.relations", "verify.models")
 
 
 def fit_width_task(relation: str | dict, relation_params: dict, eps: float, width: int,
-                   time_budget_s: float, warm_start: str | None = "spectral", *,
+                   policy: dict, warm_start: str | None = "spectral", *,
                    seed: int) -> dict[str, Any]:
-    """Sweep task: train a depth-1 inner-product model of ``width`` at ``eps``; JSON result.
+    """Sweep task: the claim "a depth-1 model of ``width`` reaches ``eps``" through the claim
+    pipeline with ``policy`` (a :meth:`Policy.to_dict`, its seed replaced by ``seed``).
 
     ``relation`` is a library name (with ``relation_params``) or a relation spec, the JSON of
     :func:`verify.relations.parse.relation_spec` (expression text and boxes)."""
     import torch
 
-    from verify.trainers import fit_inner_product
-
     torch.set_num_threads(1)
     rel = relation_from(relation, relation_params)
-    fr = fit_inner_product(rel, symmetric=rel.symmetric, width=int(width), depth=1,
-                           feature_dim=int(width), eps=float(eps),
-                           time_budget_s=float(time_budget_s), seed=int(seed),
-                           warm_start=warm_start)
-    sup = None if fr.sampled_sup is None else float(fr.sampled_sup.value)
-    return {"status": fr.status, "sampled_sup": sup, "neurons": int(fr.neurons),
-            "time_s": float(fr.time_s), "reached": fr.status == "reached" and sup is not None
-            and sup <= eps}
+    pol = Policy.from_dict({**policy, "seed": int(seed)})
+    claim = Claim(rel, float(eps), rel.symmetric, width=int(width), feature_dim=int(width),
+                  warm_start=warm_start)
+    out = run_claim(claim, None, policy=pol, figures=False)
+    fit, res = out.fit, out.result
+    sup = None if fit is None or fit.sampled_sup is None else float(fit.sampled_sup.value)
+    cert = None if out.certificate is None else out.certificate.to_dict()
+    return {"status": res.status.value, "reason": res.reason, "sampled_sup": sup,
+            "neurons": None if fit is None else int(fit.neurons),
+            "rounds": None if fit is None else fit.rounds,
+            "time_s": None if fit is None else float(fit.time_s),
+            "wall_clock_hit": bool(fit is not None and fit.wall_clock_hit),
+            "reached": sup is not None and sup <= eps,
+            "certified": bool(cert is not None and cert.get("status") == "certified"),
+            "certified_upper": None if cert is None else cert.get("upper"),
+            "certificate_status": None if cert is None else cert.get("status")}
 
 
 @lru_cache(maxsize=64)
@@ -86,9 +101,11 @@ class ScalingRow:
     m_min: int
     min_width_allowed: int  # m_min - 1: rank <= width + 1
     widths_tried: list[int]
-    smallest_width: int | None
+    smallest_width: int | None  # smallest width with a witness (sampled sup <= eps)
     best_error: float | None
     derived_neurons: int | None
+    certified_width: int | None = None  # smallest width whose witness is certified
+    wall_clock_hit: bool = False  # some fit was stopped by the wall clock (not reproducible)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -134,26 +151,36 @@ def scaling_sweep(
     params: dict,
     eps_grid: Sequence[float],
     *,
+    policy: Policy | None = None,
     seeds: Sequence[int] = (0, 1),
     n_widths: int = 4,
     width_offset: int = 0,
     max_width: int = 24,
-    time_budget_s: float = 6.0,
+    max_widths: dict[float, int] | None = None,
     executor: str | None = "local",
     cache_dir: str | Path = ".relverify-cache/neuron-bounds",
     rank_optimise: bool = False,
     max_workers: int | None = None,
     progress: bool = False,
 ) -> ScalingResult:
-    """Run the sweep for one relation over ``eps_grid`` and summarise it (see module docstring)."""
-    from verify.sweeps import Task, run_sweep
+    """Run the sweep for one relation over ``eps_grid`` and summarise it (see module docstring).
 
+    ``policy``: the claim policy of every task (default: sampled only, the default budgets);
+    ``seeds``: the task seeds; ``max_widths``: per-ε caps on the widths tried (e.g. a claimed
+    law's width), else ``max_width``.
+    """
+    from verify.sweeps import Task, code_version, run_sweep
+
+    pol = (policy or Policy(certify=False, train_margin=1.0, seed=0)).to_dict()
+    version = code_version(*TASK_CODE)
     quants = {e: quantities_for(relation, params, e, rank_optimise) for e in eps_grid}
-    plan = {e: candidate_widths(quants[e].m_min, max_width, n_widths, width_offset)
+    caps = {e: (max_widths or {}).get(e, max_width) for e in eps_grid}
+    plan = {e: [w for w in candidate_widths(quants[e].m_min, max(caps[e], 1), n_widths,
+                                            width_offset) if w <= caps[e]]
             for e in eps_grid}
     tasks = [Task(TASK_FN, {"relation": relation, "relation_params": params, "eps": float(e),
-                            "width": int(w), "time_budget_s": float(time_budget_s),
-                            "warm_start": "spectral"}, seed=int(s))
+                            "width": int(w), "policy": pol, "warm_start": "spectral"},
+                  seed=int(s), version=version)
              for e in eps_grid for w in plan[e] for s in seeds]
     sweep = run_sweep(tasks, executor=executor, cache_dir=cache_dir, max_workers=max_workers,
                       progress=progress)
@@ -161,6 +188,7 @@ def scaling_sweep(
     for e in eps_grid:
         outs = [o for o in sweep.outcomes if o.task.params["eps"] == float(e) and o.result]
         reached = [o.task.params["width"] for o in outs if o.result.get("reached")]
+        certified = [o.task.params["width"] for o in outs if o.result.get("certified")]
         errs = [o.result["sampled_sup"] for o in outs if o.result.get("sampled_sup") is not None]
         try:
             dn = derived_bound(quants[e]).neurons
@@ -169,14 +197,20 @@ def scaling_sweep(
         m_min = quants[e].m_min
         rows.append(ScalingRow(float(e), m_min, max(1, m_min - 1), plan[e],
                                min(reached) if reached else None,
-                               min(errs) if errs else None, dn))
+                               min(errs) if errs else None, dn,
+                               min(certified) if certified else None,
+                               any(o.result.get("wall_clock_hit") for o in outs)))
     loglog, semilog = fit_rates([r.eps for r in rows], [r.smallest_width for r in rows])
     return ScalingResult(
         relation=relation, rows=rows, loglog_slope=loglog, semilog_slope=semilog,
         tasks=len(tasks), computed=sweep.computed, cached=sweep.from_cache, failed=sweep.failed,
-        notes=["smallest width: first width with a seed reaching eps (sampled sup, not "
-               "certified) among those tried", "depth-1 tanh networks, feature_dim = width",
-               f"widths tried start at m_min - 1; {len(seeds)} seeds, {time_budget_s:g} s each"],
+        notes=["smallest width: first width with a seed whose sampled sup reaches eps among "
+               "those tried; certified width: the same with a certificate over the whole domain",
+               "depth-1 tanh networks, feature_dim = width",
+               f"widths tried start at m_min - 1; {len(seeds)} seeds; "
+               f"{pol['train_rounds']} optimiser rounds per fit"
+               + (f", {pol['certify_leaves']} B&B leaves per certificate" if pol["certify"]
+                  else "")],
     )
 
 

@@ -80,6 +80,7 @@ class BnBResult:
     live: int
     time_s: float
     exhausted: bool
+    wall_clock_hit: bool = False  # stopped by the time limit, not by the leaf budget
 
 
 def _initial_grid(lo: np.ndarray, hi: np.ndarray, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +113,9 @@ def branch_and_bound(
     """Generic B&B for sup over [lo, hi] of |f| (``bound="abs"``) or of f (``bound="upper"``).
 
     ``enclose(lo, hi)`` returns a :class:`BoxEval`.  ``prune(lo, hi)`` may mark boxes that
-    can be discarded because a symmetry maps them into the kept region."""
+    can be discarded because a symmetry maps them into the kept region.  ``max_leaves`` is the
+    work budget (reproducible); ``time_budget_s`` an outer safety limit, recorded as
+    ``wall_clock_hit`` when it is what stopped the search."""
     t0 = time.perf_counter()
     lo = np.asarray(lo, dtype=np.float64)
     hi = np.asarray(hi, dtype=np.float64)
@@ -162,7 +165,7 @@ def branch_and_bound(
     live_s = np.empty((0, D))
     retired_max = -np.inf
     leaves = 0
-    exhausted = False
+    exhausted = wall_clock_hit = False
     pend_lo, pend_hi = blo, bhi
     while True:
         # ---- evaluate pending boxes ----
@@ -196,8 +199,11 @@ def branch_and_bound(
         live_lo, live_hi, live_u, live_s = live_lo[keep], live_hi[keep], live_u[keep], live_s[keep]
         if len(live_u) == 0 or L > eps:
             break
-        if time.perf_counter() - t0 > time_budget_s or leaves >= max_leaves:
+        if leaves >= max_leaves:
             exhausted = True
+            break
+        if time.perf_counter() - t0 > time_budget_s:
+            exhausted = wall_clock_hit = True
             break
         # ---- split the worst leaves ----
         k = min(batch, len(live_u))
@@ -230,7 +236,8 @@ def branch_and_bound(
     upper = max(L, retired_max, live_max)
     if not np.isfinite(L):
         L = 0.0 if bound == "abs" else L
-    return BnBResult(L, Lpt, upper, leaves, len(live_u), time.perf_counter() - t0, exhausted)
+    return BnBResult(L, Lpt, upper, leaves, len(live_u), time.perf_counter() - t0, exhausted,
+                     wall_clock_hit)
 
 
 _FORMS = {
@@ -362,14 +369,14 @@ def certify_sup(
     setup_s = res_start - t_setup
     total_s = setup_s + res.time_s
     status = _status(res.lower, res.upper, eps)
+    # no timings in the text: it is reproducible (the times are in time_s and extra.setup_s)
     method = (
         f"sup |r - <phi,psi>| <= {res.upper:.6g} by branch and bound with "
         f"{_FORMS[used].format(K=taylor_order, K1=taylor_order + 1)}, "
-        f"{res.leaves} leaves, "
-        f"{total_s:.1f} s (setup {setup_s:.1f} s)"
+        f"{res.leaves} leaves"
         f"{', symmetry x0<=y0 used' if symmetric else ''}; lower bound "
         f"{res.lower:.6g} from rigorous point enclosures; {rounding_margin_text()}"
-        f"{'; budget exhausted' if res.exhausted else ''}"
+        f"{_budget_note(res)}"
     )
     return Certificate(
         status,
@@ -388,8 +395,15 @@ def certify_sup(
             "setup_s": setup_s,
             "taylor_order": taylor_order if used == "taylor" else None,
             "budget_exhausted": res.exhausted,
+            "stopped_by_wall_clock": res.wall_clock_hit,
         },
     )
+
+
+def _budget_note(res: BnBResult) -> str:
+    if res.wall_clock_hit:
+        return "; stopped by the wall-clock limit: not reproducible"
+    return "; leaf budget exhausted" if res.exhausted else ""
 
 
 def certify_psd_residual_sup(
@@ -436,9 +450,8 @@ def certify_psd_residual_sup(
     pt = None if res.lower_point is None else list(res.lower_point.tolist()) * 2
     method = (
         f"ASSUMING the residual is PSD (caller's claim): sup |e| = sup_x e(x,x) <= {upper:.6g} "
-        f"by branch and bound over X with mean-value interval enclosures, {res.leaves} leaves, "
-        f"{res.time_s:.1f} s; {rounding_margin_text()}"
-        f"{'; budget exhausted' if res.exhausted else ''}"
+        f"by branch and bound over X with mean-value interval enclosures, {res.leaves} leaves; "
+        f"{rounding_margin_text()}{_budget_note(res)}"
     )
     return Certificate(
         status,
@@ -450,5 +463,6 @@ def certify_psd_residual_sup(
         res.time_s,
         method,
         res.live,
-        {"assumes_psd_residual": True, "budget_exhausted": res.exhausted},
+        {"assumes_psd_residual": True, "budget_exhausted": res.exhausted,
+         "stopped_by_wall_clock": res.wall_clock_hit},
     )

@@ -1,14 +1,20 @@
-"""Where theorems are found: the built-in ``theorems`` package and the entry-point group.
+"""Where theorems are found: the entry-point group ``relverify.theorems``.
 
-Third-party packages add theorems through the entry-point group ``relverify.theorems``; each
-entry point names a module (importing it registers its theorems) or a :class:`Theorem` object.
+Every theorem, built-in or a user's, registers through that group; each entry point names a
+module (importing it registers its theorems) or a :class:`Theorem` object. relverify's own
+theorems are declared in its ``pyproject.toml`` like any plug-in's, so the engine never imports
+the ``theorems`` folder by name.
+
+One fallback for a stale install (a checkout whose installed metadata predates an entry point,
+e.g. an editable install made before the built-in theorems moved to the group): when the
+installed ``relverify`` distribution declares none, the declarations are read from the
+``pyproject.toml`` of the source tree the running ``verify`` package comes from.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 
 from verify.core.theorem import Theorem
 
@@ -41,20 +47,39 @@ def register(theorem: Theorem) -> Theorem:
 
 
 def load_all() -> None:
-    """Import every module of the ``theorems`` package, then every entry point (once)."""
+    """Load every entry point of the group (once); see the module docstring."""
     global _loaded
     if _loaded:
         return
     _loaded = True
-    import theorems
-
-    for info in pkgutil.iter_modules(theorems.__path__, prefix="theorems."):
-        if not info.name.rsplit(".", 1)[-1].startswith("_"):
-            _import_or_report(info.name, lambda name=info.name: importlib.import_module(name))
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    found = list(entry_points(group=ENTRY_POINT_GROUP))
+    own = [ep for ep in found if ep.dist is not None and ep.dist.name == "relverify"]
+    if not own:
+        found += _source_tree_entry_points()
+    seen: set[str] = set()
+    for ep in found:
+        if ep.value in seen:
+            continue
+        seen.add(ep.value)
         obj = _import_or_report(f"{ep.name} = {ep.value}", ep.load)
         if isinstance(obj, Theorem):
             register(obj)
+
+
+def _source_tree_entry_points() -> list[EntryPoint]:
+    """The group's declarations in the ``pyproject.toml`` beside this ``verify`` package."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    if not pyproject.is_file():
+        return []
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        return []
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    if project.get("name") != "relverify":
+        return []
+    group = project.get("entry-points", {}).get(ENTRY_POINT_GROUP, {})
+    return [EntryPoint(name, value, ENTRY_POINT_GROUP) for name, value in group.items()]
 
 
 def _import_or_report(name: str, load):

@@ -9,7 +9,7 @@ killed sweep resumes where it stopped.
 from verify.sweeps.cache import SweepCache
 from verify.sweeps.executors import SerialExecutor, make_executor
 from verify.sweeps.run import Outcome, SweepResult, run_sweep
-from verify.sweeps.tasks import SWEEP_VERSION, Task, execute_task, run_task
+from verify.sweeps.tasks import SWEEP_VERSION, Task, code_version, execute_task, run_task
 
 __all__ = [
     "SWEEP_VERSION",
@@ -18,6 +18,7 @@ __all__ = [
     "SweepCache",
     "SweepResult",
     "Task",
+    "code_version",
     "execute_task",
     "make_executor",
     "run_sweep",

@@ -7,11 +7,11 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from verify.sweeps.executors import limit_threads
+from verify.sweeps.threads import limit_threads
 
 
 class ThreadLimitPlugin(WorkerPlugin):
-    """Runs :func:`~verify.sweeps.executors.limit_threads` on every worker, late joiners too."""
+    """Runs :func:`~verify.sweeps.threads.limit_threads` on every worker, late joiners too."""
 
     name = "relverify-limit-threads"
 

@@ -27,6 +27,28 @@ from typing import Any
 SWEEP_VERSION = "relverify-sweep-1"
 
 
+def code_version(*modules: str) -> str:
+    """A task version that changes whenever the code it depends on changes (no hand bumping).
+
+    sha256 over the source of every ``.py`` file of the named modules or packages (a package
+    counts with all its submodules), in sorted order, prefixed by :data:`SWEEP_VERSION`.
+    """
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    digest = hashlib.sha256(SWEEP_VERSION.encode())
+    for name in sorted(set(modules)):
+        spec = find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ValueError(f"code_version: no module named {name!r}")
+        origin = Path(spec.origin)
+        files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+        for path in files:
+            digest.update(f"{name}:{path.relative_to(origin.parent)}".encode())
+            digest.update(path.read_bytes())
+    return f"{SWEEP_VERSION}+code-{digest.hexdigest()[:16]}"
+
+
 def canonical_json(obj: Any) -> str:
     """Deterministic JSON: sorted keys, no whitespace, ASCII only, NaN/inf refused."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
