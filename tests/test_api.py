@@ -13,8 +13,8 @@ import verify
 from verify.api import ClaimReport, check, default_budget
 from verify.api_certify import certify_layers
 from verify.models.torch_import import ModelError, layers_from_module
-from verify.relations.parse import expression_text
 from verify.relations.sklearn_kernels import relation_from_callable
+from verify.relations.text import expression_text
 
 
 def _net(d_in: int, width: int, d_out: int, seed: int) -> torch.nn.Sequential:
@@ -174,13 +174,16 @@ def test_set_relation_expression_for_neuron_bounds():
 
 def test_sweep_task_carries_the_expression():
     from verify.bounds.scaling import TASK_FN
-    from verify.relations.parse import relation_spec
+    from verify.claims import Policy
+    from verify.relations.text import relation_spec
     from verify.sweeps import Task
     from verify.sweeps.tasks import run_task
 
     spec = relation_spec(verify.relation("exp(-(x-y)**2)", "[-1,1]"))
     task = Task(TASK_FN, {"relation": spec, "relation_params": {}, "eps": 0.5, "width": 2,
-                          "time_budget_s": 1.0, "warm_start": None}, seed=0)
+                          "policy": Policy(certify=False, train_margin=1.0, seed=0,
+                                           train_rounds=5).to_dict(),
+                          "warm_start": None}, seed=0)
     out = run_task(task)
     assert out["neurons"] == 2 and "reached" in out
 

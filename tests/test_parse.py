@@ -13,14 +13,16 @@ from hypothesis import strategies as st
 from verify.relations import Box, Relation
 from verify.relations.parse import (
     ParseError,
-    expression_text,
     parse_constant,
     parse_domain,
     parse_expression,
+    variable_names,
+)
+from verify.relations.text import (
+    expression_text,
     parse_relation,
     relation_from_spec,
     relation_spec,
-    variable_names,
 )
 
 

@@ -82,7 +82,7 @@ REL = {
 
 def _relation_args(relation) -> tuple:
     """``(name or spec, params)``: a library name of :data:`REL`, or a user's relation spec
-    (:func:`verify.relations.parse.relation_spec`: the sweep tasks carry its expression)."""
+    (:func:`verify.relations.text.relation_spec`: the sweep tasks carry its expression)."""
     if isinstance(relation, dict):
         return relation, {}
     return REL[relation]
@@ -261,7 +261,7 @@ def _user_bound(options) -> list:
 
     relation = options.get("relation", "gaussian")
     if relation not in REL:  # a user's expression, on --set domain= (default [-1,1])
-        from verify.relations.parse import parse_relation, relation_spec
+        from verify.relations.text import parse_relation, relation_spec
 
         try:
             relation = relation_spec(parse_relation(relation, options.get("domain", "[-1,1]")))

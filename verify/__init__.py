@@ -25,6 +25,10 @@ _API = ("ClaimReport", "certify_model", "check", "check_bound", "kernel", "relat
 
 def __getattr__(name: str):
     if name in _API:
+        if name == "certify_model":  # its own module: it imports verify.api, not the reverse
+            from verify.api_certify import certify_model
+
+            return certify_model
         from verify import api
 
         return getattr(api, name)

@@ -39,7 +39,7 @@ from verify.core.status import Status, Strength
 from verify.core.theorem import Instance, Theorem
 from verify.relations.base import Relation
 from verify.relations.domain import Box
-from verify.relations.parse import parse_relation, relation_spec
+from verify.relations.text import parse_relation, relation_spec
 
 INSTANCE_ID = "user"
 _ORDER = [Status.REFUTED, Status.NOT_APPLICABLE, Status.ERROR, Status.INCONCLUSIVE]
@@ -297,7 +297,8 @@ def check(rel: Relation, eps: float, *, neurons: int | None = None, width: int |
     run = dict(profile=profile, seed=seed, device=device, progress=progress, on_case=on_case,
                artifact_root=None if directory is None else directory / "artifacts")
     params = {"relation": rel, "eps": eps, "budget": budget,
-              "claimed_features": None if budget is None else budget.rank_bound}
+              "claimed_features": None if budget is None
+              else budget.claim(rel, eps, not asymmetric).max_rank}
     cont_thm, cont_inst = _instance_theorem("asymmetric", params, ["continuity"],
                                             f"continuity of {rel.name}")
     outcomes = [stream.add(_run(cont_thm, cont_inst, "continuity", **run))]
@@ -344,7 +345,5 @@ def check_bound(rel: Relation, bound: str, eps: float, **kwargs: Any) -> ClaimRe
     return check(rel, eps, bound=bound, **kwargs)
 
 
-from verify.api_certify import certify_layers, certify_model  # noqa: E402  (re-export)
-
-__all__ = ["Budget", "ClaimReport", "certify_layers", "certify_model", "check", "check_bound",
-           "default_budget", "kernel", "new_report_dir", "relation"]
+__all__ = ["Budget", "ClaimReport", "check", "check_bound", "default_budget", "kernel",
+           "new_report_dir", "relation"]

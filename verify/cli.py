@@ -18,6 +18,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from verify.usage import UsageError
+
 STATUS_STYLE = {
     "confirmed": "green",
     "refuted": "red",
@@ -25,10 +27,6 @@ STATUS_STYLE = {
     "not-applicable": "blue",
     "error": "bold white on red",
 }
-
-
-class UsageError(Exception):
-    """Bad usage or bad input: one line on stderr, exit code 2."""
 
 
 class _Parser(argparse.ArgumentParser):

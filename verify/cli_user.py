@@ -86,8 +86,8 @@ def _relation(expr: str, args: argparse.Namespace):
 
 
 def run_user_command(args: argparse.Namespace) -> int:
-    """Dispatch ``check`` / ``certify``; bad input raises :class:`verify.cli.UsageError`."""
-    from verify.cli import UsageError
+    """Dispatch ``check`` / ``certify``; bad input raises :class:`verify.usage.UsageError`."""
+    from verify.usage import UsageError
 
     try:
         if args.command == "check":
@@ -128,7 +128,7 @@ def _check(args: argparse.Namespace, UsageError) -> int:
 
 
 def _certify(args: argparse.Namespace, UsageError) -> int:
-    from verify.api import certify_model
+    from verify.api_certify import certify_model
 
     eps = _eps(args.eps)
     rel = _relation(args.relation, args)

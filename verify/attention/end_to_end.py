@@ -1,7 +1,7 @@
 """End-to-end retrieval and its figures, as theorem checks (softmax and torch SDPA).
 
 On η-margin draws (query, ``n`` keys, ``u(x, y_{i*}) − u(x, y_j) ≥ η``) the scores are
-``β <φ_q(x), φ_k(y_i)>`` with β from the margin lemma (ours, math notes)
+``β <φ_q(x), φ_k(y_i)>`` with β from the margin lemma (ours, docs/math.md)
 
 .. math::
 

@@ -38,7 +38,7 @@ from verify.core.status import Status, Strength
 
 __all__ = ["alpha_to_one_result", "margin_bound_result", "property_result", "tie_cap_result"]
 
-BASIS = "Ours (math notes, attention margin lemma): not the paper's constants."
+BASIS = "Ours (docs/math.md, attention margin lemma): not the paper's constants."
 
 
 def property_result(strategy: Any, prop: Property, ctx: Context, claim: str,

@@ -48,7 +48,7 @@ def fit_width_task(relation: str | dict, relation_params: dict, eps: float, widt
     pipeline with ``policy`` (a :meth:`Policy.to_dict`, its seed replaced by ``seed``).
 
     ``relation`` is a library name (with ``relation_params``) or a relation spec, the JSON of
-    :func:`verify.relations.parse.relation_spec` (expression text and boxes)."""
+    :func:`verify.relations.text.relation_spec` (expression text and boxes)."""
     import torch
 
     torch.set_num_threads(1)
@@ -81,7 +81,7 @@ def _quantities(relation_json: str, params_json: str, eps: float,
 def quantities_for(relation: str | dict, params: dict, eps: float,
                    rank_optimise: bool = False) -> InstanceQuantities:
     """Cached :func:`compute_quantities` for a library relation (name and params) or a
-    relation spec (:func:`verify.relations.parse.relation_spec`)."""
+    relation spec (:func:`verify.relations.text.relation_spec`)."""
     return _quantities(json.dumps(relation, sort_keys=True), json.dumps(params, sort_keys=True),
                        float(eps), rank_optimise)
 
@@ -89,7 +89,7 @@ def quantities_for(relation: str | dict, params: dict, eps: float,
 def relation_from(relation: str | dict, params: dict) -> Relation:
     """A library relation by name, or a user's relation from its spec (safe parser)."""
     if isinstance(relation, dict):
-        from verify.relations.parse import relation_from_spec
+        from verify.relations.text import relation_from_spec
 
         return relation_from_spec(relation)
     return get_relation(relation, **params)

@@ -4,7 +4,7 @@ The budget is either a fixed architecture (hidden ``width`` and ``depth`` per br
 dimension ``feature_dim``) or a neuron count ``neurons`` (every model with at most that many
 hidden neurons, over both branches, is allowed).
 
-Rank of a model (the shared math notes, "Rank of an inner-product model"): with
+Rank of a model (the shared docs/math.md, "Rank of an inner-product model"): with
 :math:`\phi = A h(x) + a`, :math:`\psi = B g(y) + b` and last hidden widths
 :math:`w_\phi, w_\psi`, every Gram matrix of :math:`\langle\phi(x),\psi(y)\rangle` has
 

@@ -21,6 +21,7 @@ import sympy
 import torch
 
 from verify.relations.domain import Box
+from verify.relations.symbols import vector_symbols  # noqa: F401  (re-exported: the convention)
 
 # dtype/device of the tensors currently being evaluated; the coercing wrappers below read it.
 _TORCH_LIKE: contextvars.ContextVar[tuple[torch.dtype, torch.device]] = contextvars.ContextVar(
@@ -86,11 +87,6 @@ _TORCH_NAMESPACE: dict[str, Any] = {
     "pi": math.pi,
     "e": math.e,
 }
-
-
-def vector_symbols(prefix: str, d: int) -> tuple[sympy.Symbol, ...]:
-    """Real symbols ``prefix0 .. prefix{d-1}`` (the naming convention of the contract)."""
-    return tuple(sympy.Symbol(f"{prefix}{i}", real=True) for i in range(d))
 
 
 def sq_dist(xs: Sequence[sympy.Expr], ys: Sequence[sympy.Expr]) -> sympy.Expr:
