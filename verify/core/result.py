@@ -144,4 +144,6 @@ def to_jsonable(value: Any, _depth: int = 0) -> Any:
         return to_jsonable(value.to_dict(), _depth + 1)
     if hasattr(value, "describe"):
         return to_jsonable(value.describe(), _depth + 1)
+    if callable(value) and hasattr(value, "__qualname__"):  # no memory address: reproducible
+        return f"<function {getattr(value, '__module__', '?')}.{value.__qualname__}>"
     return repr(value)
