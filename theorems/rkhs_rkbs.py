@@ -21,7 +21,6 @@ following finite-dimensional versions (**ours**, stated in :mod:`verify.kernels.
 from __future__ import annotations
 
 import numpy as np
-import torch
 from hypothesis import strategies as st
 from threadpoolctl import threadpool_limits
 
@@ -216,18 +215,14 @@ def _maps(instance, ctx):
 
 
 def _trained_witness(ctx):
-    """A small <φ,ψ> trained on tanh(5(x − y)) (sampled sup ≤ 0.1; the fit is not the point)."""
+    """A small <φ,ψ> trained on tanh(5(x − y)) (sampled sup ≤ 0.1; the fit is not the point),
+    through the claim pipeline's trainer (work budget and seed from the check's policy)."""
     from verify.certify import forward_float
-    from verify.trainers import fit_inner_product
+    from verify.claims import Claim, Policy, train_witness
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        fit = fit_inner_product(L.tanh_difference(5.0), symmetric=False, width=12, depth=1,
-                                feature_dim=6, eps=1e-1, time_budget_s=30, seed=ctx.seed,
-                                warm_start=None)
-    finally:
-        torch.set_num_threads(threads)
+    claim = Claim(L.tanh_difference(5.0), 1e-1, False, width=12, depth=1, feature_dim=6,
+                  warm_start=None, train_eps=1e-1)
+    fit = train_witness(claim, Policy.from_context(ctx, train_rounds=ctx.profile.pick(40, 60)))
     model = fit.model
     phi_l, psi_l, act = model.phi.layers(), model.psi.layers(), model.phi.config.activation
     return (lambda X: forward_float(phi_l, act, X), lambda Y: forward_float(psi_l, act, Y))

@@ -18,7 +18,8 @@ from verify.decomposition.svd import Layers, truncate_layers
 
 def certify_compressed(relation, phi: Layers, psi: Layers | None, activation: str, *,
                        eps: float, symmetric: bool, seed: int, max_leaves: int):
-    """The one call into the certifier (the claim pipeline's ``certify_model`` replaces it).
+    """The one call into the certifier for a given (truncated) layer list: certification of a
+    fixed network, not the claim pipeline's train-then-certify chain (:mod:`verify.claims`).
 
     Budgets count leaves; the wall-clock limit is only a safety net far above them."""
     from verify.certify import certify_sup
