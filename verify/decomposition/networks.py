@@ -2,8 +2,9 @@
 
 A network is a list of affine layers ``[(W, b), ...]`` (``W`` of shape (out, in), float64) with
 an activation after every layer but the last, as in docs/CONTRACTS.md. Committed witnesses are
-the certified inner-product models of the reference report (``reports/reference/artifacts``),
-loaded with :meth:`verify.models.InnerProductModel.load`. Training here is full-batch L-BFGS on
+pinned copies (``verify/decomposition/witnesses/``) of certified inner-product models of the
+reference report at commit d55e6c8, loaded with :meth:`verify.models.InnerProductModel.load`:
+pinned so that regenerating ``reports/reference`` never changes what these checks test. Training here is full-batch L-BFGS on
 the mean squared error with a fixed iteration count, float64, one thread, seeded: deterministic.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from verify.decomposition.svd import Layers
 
-REFERENCE = Path(__file__).resolve().parents[2] / "reports" / "reference" / "artifacts"
+WITNESSES = Path(__file__).resolve().parent / "witnesses"
 
 
 @dataclass
@@ -38,9 +39,9 @@ class Model:
 
 
 def witness_path(spec: str) -> Path:
-    """``"theorem/instance"`` -> the committed witness file of that reference case."""
+    """``"theorem/instance"`` -> the pinned witness file of that reference case."""
     theorem, instance = spec.split("/")
-    return REFERENCE / theorem / instance / "witness" / "witness.json"
+    return WITNESSES / theorem / f"{instance}.json"
 
 
 def load_witness(spec: str):
