@@ -38,6 +38,15 @@ def create_report_dir(parent: Path, name: str) -> Path:
     raise FileExistsError(17, "no free report folder name", str(parent / name))
 
 
+def _umask_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _umask_mode()
+
+
 def atomic_write(path: Path, data: bytes | str, tmp_dir: Path | None = None) -> None:
     """Write ``data`` to ``path`` via a temporary file in ``tmp_dir`` and an atomic rename.
 
@@ -54,6 +63,7 @@ def atomic_write(path: Path, data: bytes | str, tmp_dir: Path | None = None) -> 
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes 0600; a report is as readable as any file
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, path)
     except BaseException as exc:
