@@ -84,3 +84,13 @@ def registered():
     finally:
         for t in ALL:
             registry._REGISTRY.pop(t.id, None)
+
+
+def restore_instances():
+    """Generator fixture body: ``--set`` adds instances to the (process-wide) theorems; take
+    them away afterwards."""
+    saved = {t.id: list(t.instances) for t in registry.all_theorems()}
+    yield
+    for t in registry.all_theorems():
+        if t.id in saved:
+            t.instances = saved[t.id]

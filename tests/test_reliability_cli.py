@@ -15,7 +15,7 @@ import time
 
 import pytest
 from conftest import ROOT
-from reliability_demo import DEMO, registered
+from reliability_demo import DEMO, registered, restore_instances
 
 from verify.cli import main
 from verify.core.session import run_theorems
@@ -29,14 +29,7 @@ def _demo_theorems():
 
 @pytest.fixture(autouse=True)
 def _restore_instances():
-    """``--set`` adds instances to the (process-wide) theorems: take them away afterwards."""
-    from verify.core.registry import all_theorems
-
-    saved = {t.id: list(t.instances) for t in all_theorems()}
-    yield
-    for t in all_theorems():
-        if t.id in saved:
-            t.instances = saved[t.id]
+    yield from restore_instances()
 
 
 def snapshot(root: pathlib.Path) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_demo import registered
+from reliability_demo import registered, restore_instances
 
 from verify.cli import main
 
@@ -30,13 +30,7 @@ def _demo_theorems():
 
 @pytest.fixture(autouse=True)
 def _restore_instances():
-    from verify.core.registry import all_theorems
-
-    saved = {t.id: list(t.instances) for t in all_theorems()}
-    yield
-    for t in all_theorems():
-        if t.id in saved:
-            t.instances = saved[t.id]
+    yield from restore_instances()
 
 
 TEXT = st.text(st.characters(codec="utf-8", exclude_characters="/"), max_size=12)

@@ -23,6 +23,8 @@ import numpy as np
 import sympy as sp
 from sympy.calculus.util import function_range
 
+from verify.certify.mlp_bounds import act_float
+
 _Z = sp.Symbol("z", real=True)
 PIECES: dict[str, tuple[sp.Expr, sp.Expr]] = {
     "tanh": (sp.tanh(_Z), sp.tanh(_Z)),
@@ -36,16 +38,11 @@ PIECES: dict[str, tuple[sp.Expr, sp.Expr]] = {
 
 
 def evaluate(z: np.ndarray, activation: str) -> np.ndarray:
-    """float64 activation (not rigorous)."""
+    """float64 activation (not rigorous): the certifier's float activations, plus the
+    decomposition checks' own non-certifiable ones (controls, linear layers)."""
     z = np.asarray(z, dtype=np.float64)
-    if activation == "tanh":
-        return np.tanh(z)
-    if activation == "relu":
-        return np.maximum(z, 0.0)
-    if activation == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * z))
-    if activation == "softplus":
-        return np.logaddexp(0.0, z)
+    if activation in ("tanh", "relu", "sigmoid", "softplus"):
+        return act_float(z, activation)
     if activation == "signed-sqrt":
         return np.sign(z) * np.sqrt(np.abs(z))
     if activation == "step":

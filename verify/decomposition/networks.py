@@ -4,8 +4,9 @@ A network is a list of affine layers ``[(W, b), ...]`` (``W`` of shape (out, in)
 an activation after every layer but the last, as in docs/CONTRACTS.md. Committed witnesses are
 pinned copies (``verify/decomposition/witnesses/``) of certified inner-product models of the
 reference report at commit d55e6c8, loaded with :meth:`verify.models.InnerProductModel.load`:
-pinned so that regenerating ``reports/reference`` never changes what these checks test. Training here is full-batch L-BFGS on
-the mean squared error with a fixed iteration count, float64, one thread, seeded: deterministic.
+pinned so that regenerating ``reports/reference`` never changes what these checks test.
+Training here is full-batch L-BFGS on the mean squared error with a fixed iteration count,
+float64, one thread, seeded: deterministic.
 """
 
 from __future__ import annotations
