@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,4 +147,14 @@ def to_jsonable(value: Any, _depth: int = 0) -> Any:
         return to_jsonable(value.describe(), _depth + 1)
     if callable(value) and hasattr(value, "__qualname__"):  # no memory address: reproducible
         return f"<function {getattr(value, '__module__', '?')}.{value.__qualname__}>"
-    return repr(value)
+    if hasattr(value, "nodes") and hasattr(value, "edges") and callable(
+            getattr(value, "number_of_nodes", None)):  # a networkx graph: its data, not its id
+        return {"graph": type(value).__name__,
+                "nodes": to_jsonable(sorted(value.nodes, key=repr), _depth + 1),
+                "edges": to_jsonable(sorted(([u, v] for u, v in value.edges), key=repr),
+                                     _depth + 1)}
+    # a repr's memory address differs from run to run: same seed, same report
+    return _ADDRESS.sub("", repr(value))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
