@@ -194,7 +194,7 @@ def _pipeline(relation, eps: float, budget: Budget, ctx) -> Result:
                                warm_start=None)
 
 
-@THEOREM.check("exp-approximation", CheckKind.TRAINING, "exp<φ,ψ> approximates r > 0: certified "
+@THEOREM.check("exp-approximation", CheckKind.CERTIFICATE, "exp<φ,ψ> approximates r > 0: certified "
                "⟨φ,ψ⟩ ≈ log r (pipeline), transfer max r·(e^δ − 1) proven",
                tests=("positive",), reasons=("hypothesis:positive", "rank-lower-bound"))
 def exp_approximation(instance, ctx):

@@ -122,7 +122,7 @@ def equivariance(inst, ctx):
                           ctx.profile.pick(4, 32), ctx.rng)
 
 
-@THEOREM.check("uap-witness", CheckKind.TRAINING,
+@THEOREM.check("uap-witness", CheckKind.CERTIFICATE,
                "trained residual transformers reach ε on an equivariant target (table; "
                "certified where the certifier can); token-wise models have a rigorous floor",
                tests=("token-distinguishing",), reasons=("token-wise-lower-bound",))
