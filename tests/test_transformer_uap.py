@@ -128,3 +128,18 @@ def test_trainer_is_deterministic():
     hb = train(b, MEAN_PRODUCT, -1.0, 1.0, steps=5, seed=7, batch=32)
     assert ha == hb
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_training_does_not_depend_on_torchs_default_dtype():
+    """Same seed, same model: another test (or a user) setting float64 as torch's default must
+    not change the initial draws (it once turned a quick witness into an xfail)."""
+    histories = []
+    for dtype in (torch.float32, torch.float64):
+        old = torch.get_default_dtype()
+        torch.set_default_dtype(dtype)
+        try:
+            histories.append(train(TokenTransformer(3, 1, "rbf"), MEAN_PRODUCT, -1.0, 1.0,
+                                   steps=20, seed=4))
+        finally:
+            torch.set_default_dtype(old)
+    assert histories[0] == histories[1]

@@ -127,6 +127,9 @@ def train(model: TokenTransformer, target: Target, lo: float, hi: float, steps: 
     ``steps // 10`` iterations."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
+    # draw the initial weights in float32 whatever torch's default dtype is (a caller that set
+    # float64 would otherwise get other draws: same seed, same model), then train in float64
+    model.float()
     for p in model.parameters():  # re-initialise from the seed: same seed, same model
         if p.dim() > 1:
             nn.init.xavier_uniform_(p, generator=gen)
