@@ -30,7 +30,7 @@ import torch
 from verify.certify.sampled import box_bounds, sampled_sup
 from verify.models import InnerProductModel
 from verify.trainers.config import WALL_CLOCK_NOTE, FitConfig, FitResult, WallClock
-from verify.trainers.optim import fit_features, lbfgs_round, lm_round
+from verify.trainers.optim import LM_WARM_LIMIT, fit_features, lbfgs_round, lm_round
 from verify.trainers.problem import (
     Pool,
     Problem,
@@ -99,9 +99,13 @@ def train(relation: Any, cfg: FitConfig, *, device: str | torch.device = "cpu",
     n_net = prob.n_phi if sym else max(prob.n_phi, theta.numel() - prob.n_phi)
 
     def nodes(lo, hi, k, d):
-        # twice the training density, capped so the LM Jacobian stays ≤ ~2.5e7 entries
-        k_max = int((2.5e7 / (cfg.feature_dim * n_net)) ** (1.0 / d))
-        return chebyshev_lobatto_grid(lo, hi, max(2, min(2 * k, k_max)))
+        # twice the training density; when the regression will be LM (fit_features' rule),
+        # capped so its Jacobian stays ≤ ~2.5e7 entries. Variable projection (large nets) costs
+        # linear in the node count and overfits on a capped grid, so it keeps the full one.
+        k_lm = max(2, min(2 * k, int((2.5e7 / (cfg.feature_dim * n_net)) ** (1.0 / d))))
+        if k_lm**d * cfg.feature_dim * n_net**2 <= LM_WARM_LIMIT:
+            return chebyshev_lobatto_grid(lo, hi, k_lm)
+        return chebyshev_lobatto_grid(lo, hi, max(2, 2 * k))
 
     def initial(theta0: torch.Tensor) -> torch.Tensor:
         """``theta0``, or its warm start when that helps on the check grid (it can, e.g.,

@@ -25,6 +25,9 @@ from torch.func import functional_call
 from verify.trainers.config import WallClock
 from verify.trainers.problem import Pool, Problem, lp_loss
 
+#: the warm-start regression uses LM while (nodes · features) · parameters² stays below this
+LM_WARM_LIMIT = 4e9
+
 
 def lm_round(prob: Problem, pool: Pool, theta, p: float, iters: int, state: dict,
              clock: WallClock):
@@ -231,7 +234,7 @@ def fit_features(prob: Problem, theta, warm_start, nodes_x, nodes_y, clock: Wall
 
     def fit_net(net, th, Xs, Ft):
         # LM costs n·m·P² per iteration: affordable for small nets only
-        if Ft.numel() * th.numel() ** 2 <= 4e9:
+        if Ft.numel() * th.numel() ** 2 <= LM_WARM_LIMIT:
             return _lm_least_squares(
                 lambda t: (_apply(net, t, Xs) - Ft).reshape(-1),
                 lambda t: prob.net_jac(net, t, Xs)[1].reshape(-1, t.numel()),
