@@ -1,0 +1,101 @@
+"""``--device``: every tensor of training and of the torch enclosures is created on the chosen
+device (audited on the CPU with tests/device_audit.py), and CUDA runs match CPU runs (those
+tests are skipped without a GPU)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from device_audit import DeviceAudit, devices
+
+from verify.relations import gaussian
+from verify.trainers import fit_inner_product
+
+cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+TRAINING = ("verify/trainers/", "verify/certify/sampled.py", "verify/models/",
+            "verify/relations/")
+#: MLP weights are drawn on the CPU from a seeded generator and then moved (``.to(device)``):
+#: the same seed gives the same initial weights on every device
+ALLOWED = ("verify/models/mlp.py",)
+
+
+def _fit(device: str, **kw):
+    opts = dict(symmetric=True, width=16, depth=1, feature_dim=6, eps=1e-3,
+                warm_start="spectral", max_rounds=20, seed=0)
+    opts.update(kw)
+    return fit_inner_product(gaussian(0.5), device=device, **opts)
+
+
+def test_training_creates_every_tensor_on_the_device():
+    """A fit with the spectral warm start (LM) and one with L-BFGS (asymmetric, depth 2):
+    no tensor factory without a device outside the seeded initialisation."""
+    with DeviceAudit(TRAINING) as audit:
+        fit = _fit("cpu")
+        _fit("cpu", symmetric=False, width=6, depth=2, feature_dim=3, max_rounds=2,
+             optimizer="lbfgs", warm_start=None)
+    assert fit.status == "reached"
+    stray = {k: v for k, v in audit.no_device.items() if not k.startswith(ALLOWED)}
+    assert stray == {}, f"tensors created without a device (CPU on a CUDA run): {stray}"
+    # the warm start's host transfers are its numpy results, not per-iteration syncs
+    warm = sum(v for k, v in audit.host.items() if k.startswith("verify/trainers/warm.py"))
+    assert warm <= 4
+
+
+def test_torch_enclosure_creates_every_tensor_on_the_device():
+    import sympy as sp
+
+    from verify.certify.taylor_model import TaylorErrorEnclosure
+    from verify.certify.torch_taylor import TorchTaylorEnclosure
+
+    x, y = sp.symbols("x y", real=True)
+    rng = np.random.default_rng(0)
+    phi = [(rng.normal(size=(8, 1)), rng.normal(size=8)), (rng.normal(size=(3, 8)),
+                                                           rng.normal(size=3))]
+    expr = sp.exp(-(x - y) ** 2)
+    enc = TorchTaylorEnclosure(TaylorErrorEnclosure(expr, [x], [y], phi, None, "tanh", 4),
+                               expr, (x, y), "cpu")
+    lo = rng.uniform(-1, 0.5, (64, 2))
+    with DeviceAudit(("verify/certify/torch_",)) as audit:
+        enc(lo, lo + 0.1)
+        enc.at_points(lo)
+    assert dict(audit.no_device) == {}
+    # host transfers: the results once per call (8 + 2 arrays, each ``.cpu()`` and
+    # ``.numpy()``), none inside the computation
+    assert sum(audit.host.values()) <= 20
+
+
+def test_certify_cli_refuses_cuda_without_a_gpu(cli, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    r = cli("certify", str(tmp_path / "none.json"), "--relation", "exp(-(x-y)**2)",
+            "--domain", "[-1,1]", "--eps", "0.1", "--device", "cuda", "--out", str(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "cuda" in r.stderr
+
+
+@pytest.mark.parametrize("device", devices())
+def test_fit_reports_its_device(device):
+    fit = _fit(device, max_rounds=3)
+    assert fit.device.startswith(device)
+    assert next(fit.model.parameters()).device.type == device
+
+
+@cuda
+def test_cuda_fit_and_certificate_match_cpu():
+    """Same seed on CPU and CUDA: both reach ε, the sampled sups agree to rounding-level
+    drift, and the CUDA certificate (torch enclosures on the GPU) agrees with the CPU one."""
+    from verify.claims.pipeline import certify_model
+    from verify.claims.policy import Policy
+
+    a, b = _fit("cpu"), _fit("cuda")
+    assert a.status == b.status == "reached"
+    assert b.sampled_sup.value == pytest.approx(a.sampled_sup.value, rel=0.2)
+    rel = gaussian(0.5)
+    pol = Policy(certify=True, train_margin=0.7, seed=0, certify_leaves=20_000,
+                 certify_wall_clock_s=120.0)
+    c_cpu = certify_model(rel, a.model, 1e-3, policy=pol)
+    c_gpu = certify_model(rel, a.model.to("cpu"), 1e-3, policy=pol.with_(device="cuda"))
+    assert c_cpu.status == c_gpu.status
+    assert c_gpu.certificate.extra["backend"].startswith("torch on cuda")
+    assert c_gpu.certificate.upper == pytest.approx(c_cpu.certificate.upper, rel=1e-6)
