@@ -99,3 +99,27 @@ def test_cuda_fit_and_certificate_match_cpu():
     assert c_cpu.status == c_gpu.status
     assert c_gpu.certificate.extra["backend"].startswith("torch on cuda")
     assert c_gpu.certificate.upper == pytest.approx(c_cpu.certificate.upper, rel=1e-6)
+
+
+@cuda
+def test_cuda_enclosure_matches_cpu():
+    """The torch enclosure on CUDA equals the one on the CPU up to rounding-level drift (the
+    GPU's exp/tanh differ by ulps, covered by the margins of both)."""
+    import sympy as sp
+
+    from verify.certify.taylor_model import TaylorErrorEnclosure
+    from verify.certify.torch_taylor import TorchTaylorEnclosure
+
+    x0, x1, y0, y1 = sp.symbols("x0 x1 y0 y1", real=True)
+    rng = np.random.default_rng(8)
+    phi = [(rng.normal(size=(16, 2)) * 1.5, rng.normal(size=16) * 0.5),
+           (rng.normal(size=(6, 16)) * 2.5, rng.normal(size=6))]
+    expr = sp.exp(-((x0 - y0) ** 2 + (x1 - y1) ** 2))
+    base = TaylorErrorEnclosure(expr, [x0, x1], [y0, y1], phi, None, "tanh", order=4)
+    lo = rng.uniform(-1, 0.8, (500, 4))
+    hi = lo + 0.05
+    a = TorchTaylorEnclosure(base, expr, (x0, x1, y0, y1), "cpu")(lo, hi)
+    b = TorchTaylorEnclosure(base, expr, (x0, x1, y0, y1), "cuda")(lo, hi)
+    for u, v in ((a.enclosure, b.enclosure), (a.centre_value, b.centre_value)):
+        assert np.allclose(u.lo, v.lo, rtol=1e-9, atol=1e-12)
+        assert np.allclose(u.hi, v.hi, rtol=1e-9, atol=1e-12)

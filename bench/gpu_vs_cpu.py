@@ -1,0 +1,162 @@
+"""CPU against CUDA on the same witnesses: training time to ε and branch-and-bound leaves per
+second (``python -m bench.gpu_vs_cpu [--quick]``; ours).
+
+For each witness (a Gaussian kernel, ℓ = 0.5, on [−1, 1] and on [−1, 1]², symmetric model,
+spectral warm start) and each device (the CPU with torch limited to ``--threads`` threads, 2 by
+default; CUDA when torch sees one):
+
+* **training**: :func:`verify.trainers.fit_inner_product` to the training target (0.7 ε) with
+  the same seed and work budget; reported: wall time, rounds, sampled sup (a lower bound);
+* **certificate**: :func:`verify.certify.certify_sup` at ε on the *CPU-trained* witness (so
+  every device does the same B&B work); reported: status, U, leaves, time;
+* **throughput**: the same witness in tightness mode (``rel_gap = 1e-6``: it refines until the
+  leaf budget is spent), **leaves per second** = leaves / (time − setup). The CPU runs both
+  enclosure paths (numpy, and the torch backend on the CPU, with a quarter of the budget: it is
+  slow on small tensors); the ratio is against the faster of the two (the best CPU peer).
+  CUDA runs the torch backend with the default batch (1024 leaves) and a large one (16384),
+  since a GPU needs wide batches.
+
+Without CUDA every CUDA row says "no CUDA device: not measured". Writes
+reports/benchmarks/gpu_vs_cpu.{json,md}; every row carries the command that produced it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from bench.common import OUT_DIR, machine_info
+from verify.certify import certify_sup
+from verify.relations import Box, gaussian
+from verify.reports import atomic_write
+from verify.trainers import fit_inner_product
+
+NOT_MEASURED = "no CUDA device: not measured"
+#: (name, input dim, width, feature dim, ε, throughput leaf budget (full, quick))
+WITNESSES = (("gauss-1d", 1, 32, 10, 1e-4, (40_000, 8_000)),
+             ("gauss-2d", 2, 128, 30, 1e-2, (40_000, 6_000)))
+#: the certificate at ε: at most this many leaves (full, quick)
+CERT_LEAVES = (200_000, 20_000)
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _train(rel, dim: int, width: int, feat: int, eps: float, device: str, quick: bool):
+    _sync(device)
+    t = time.perf_counter()
+    fit = fit_inner_product(rel, symmetric=True, width=width, depth=1, feature_dim=feat,
+                            eps=0.7 * eps, warm_start="spectral", seed=0,
+                            max_rounds=60 if quick else 300, device=device)
+    _sync(device)
+    return fit, time.perf_counter() - t
+
+
+def _certify(rel, fit, eps: float, leaves: int, device: str | None, batch: int,
+             throughput: int) -> dict:
+    m = fit.model.to("cpu")
+    args = (rel, m.phi.layers(), None, m.phi.config.activation)
+    kw = dict(symmetric=True, time_budget_s=600.0, batch=batch, device=device)
+    cert = certify_sup(*args, eps=eps, max_leaves=leaves, **kw)
+    tight = certify_sup(*args, eps=1.0, rel_gap=1e-6, max_leaves=throughput, **kw)
+    search = tight.time_s - tight.extra["setup_s"]
+    return {"status": cert.status, "U": cert.upper, "L": cert.lower, "leaves": cert.leaves,
+            "certify_s": round(cert.time_s, 2), "setup_s": round(cert.extra["setup_s"], 2),
+            "throughput_leaves": tight.leaves,
+            "leaves_per_s": round(tight.leaves / search, 1) if search > 0 else math.inf,
+            "backend": cert.extra.get("backend", "numpy"), "batch": batch,
+            "stopped_by_wall_clock": cert.extra["stopped_by_wall_clock"]
+            or tight.extra["stopped_by_wall_clock"]}
+
+
+def run(quick: bool, threads: int) -> dict[str, Any]:
+    torch.set_num_threads(threads)
+    command = "python -m bench.gpu_vs_cpu" + (" --quick" if quick else "") + (
+        f" --threads {threads}" if threads != 2 else "")
+    has_cuda = torch.cuda.is_available()
+    rows: list[dict[str, Any]] = []
+    for name, dim, width, feat, eps, budgets in WITNESSES:
+        rel = gaussian(0.5, Box.cube(-1, 1, dim))
+        tput = budgets[1] if quick else budgets[0]
+        leaves = CERT_LEAVES[1] if quick else CERT_LEAVES[0]
+        base = {"witness": name, "eps": eps, "neurons": width, "feature_dim": feat,
+                "leaf_budget": leaves, "command": command}
+        fit_cpu, t_cpu = _train(rel, dim, width, feat, eps, "cpu", quick)
+        train = {"train_s": round(t_cpu, 2), "train_status": fit_cpu.status,
+                 "sampled_sup": fit_cpu.sampled_sup.value, "rounds": fit_cpu.rounds}
+        rows.append({**base, "device": f"cpu ({threads} threads)", "path": "numpy", **train,
+                     **_certify(rel, fit_cpu, eps, leaves, None, 1024, tput)})
+        rows.append({**base, "device": f"cpu ({threads} threads)", "path": "torch", **train,
+                     **_certify(rel, fit_cpu, eps, leaves, "cpu", 1024, tput // 4)})
+        best_cpu = max(r["leaves_per_s"] for r in rows[-2:])
+        if not has_cuda:
+            rows.append({**base, "device": "cuda", "status": NOT_MEASURED})
+            continue
+        fit_gpu, t_gpu = _train(rel, dim, width, feat, eps, "cuda", quick)
+        for batch in (1024, 16384):
+            c = _certify(rel, fit_cpu, eps, leaves, "cuda", batch, tput)
+            rows.append({**base, "device": torch.cuda.get_device_name(0), "path": "torch",
+                         "train_s": round(t_gpu, 2), "train_status": fit_gpu.status,
+                         "sampled_sup": fit_gpu.sampled_sup.value, "rounds": fit_gpu.rounds,
+                         **c, "train_speedup": round(t_cpu / t_gpu, 2),
+                         "bnb_speedup": round(c["leaves_per_s"] / best_cpu, 2)})
+    return {"machine": machine_info(), "cuda": torch.cuda.get_device_name(0) if has_cuda
+            else None, "quick": quick, "rows": rows}
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return "" if v is None else str(v)
+
+
+def markdown(out: dict[str, Any]) -> str:
+    mach = out["machine"]
+    cols = ["witness", "device", "path", "batch", "train_s", "train_status", "sampled_sup",
+            "status", "U", "leaves", "certify_s", "throughput_leaves", "leaves_per_s",
+            "train_speedup", "bnb_speedup"]
+    lines = [
+        "# CPU vs GPU: training time to ε and B&B leaves per second",
+        "",
+        f"Measured {mach['date_utc']} on {mach['platform']} ({mach['cpu_count']} CPUs), "
+        f"GPU: {out['cuda'] or 'none (no CUDA device: not measured)'}. sampled_sup is a lower "
+        "bound; status/U/leaves/certify_s are the certificate at ε over the whole domain; "
+        "leaves_per_s comes from a tightness run of throughput_leaves leaves (same witness). "
+        "Speedups: training time CPU/GPU; leaves per second GPU / best CPU path. Goal "
+        "(issue #17): ≥ 20×. Wall times; a loaded machine says so in the commit.",
+        "",
+        "| " + " | ".join(cols) + " |",
+        "|" + "---|" * len(cols),
+    ]
+    for r in out["rows"]:
+        lines.append("| " + " | ".join(_fmt(r.get(c)) for c in cols) + " |")
+    lines += ["", f"Command: `{out['rows'][0]['command']}`" if out["rows"] else ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small budgets")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads for the CPU rows")
+    ap.add_argument("--out", default=str(OUT_DIR), help="folder of gpu_vs_cpu.{json,md}")
+    args = ap.parse_args(argv)
+    out = run(args.quick, args.threads)
+    folder = Path(args.out)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / "gpu_vs_cpu.json", json.dumps(out, indent=2, default=str))
+    atomic_write(folder / "gpu_vs_cpu.md", markdown(out))
+    print(markdown(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
