@@ -91,21 +91,22 @@ def test_compiled_derivatives_contain_arb_values():
             assert arb(float(out.lo[i, k])) <= v <= arb(float(out.hi[i, k]))
 
 
-CASES = [("tanh", (1, 1), True), ("tanh", (2, 2), True), ("sigmoid", (2, 1), False),
-         ("tanh", (1, 2), False)]
+CASES = [("tanh", (1, 1), True, 1), ("tanh", (2, 2), True, 1), ("sigmoid", (2, 1), False, 1),
+         ("tanh", (1, 2), False, 1), ("tanh", (2, 2), True, 2), ("sigmoid", (1, 1), False, 3)]
 
 
-@pytest.mark.parametrize("name,dims,sym", CASES)
-def test_torch_enclosure_contains_true_error_and_matches_numpy(name, dims, sym):
-    """Output weights ×50 (heavy cancellation), orders 2 and 5 (4 in 4-D): the torch
+@pytest.mark.parametrize("name,dims,sym,depth", CASES)
+def test_torch_enclosure_contains_true_error_and_matches_numpy(name, dims, sym, depth):
+    """Output weights ×50 (heavy cancellation), one to three hidden layers, orders 2 and 5
+    (4 in 4-D): the torch
     enclosure contains e at dense float samples (tolerance 1e-9) and at arb points (none),
     and equals the numpy enclosure up to rounding-level differences."""
     rng = np.random.default_rng(7 + sum(dims))
     dx, dy = dims
     xs, ys = [X0, X1][:dx], [Y0, Y1][:dy]
     expr = sp.exp(-sum((a - b) ** 2 for a, b in zip(xs, ys))) + sp.Rational(1, 3) * xs[0] * ys[-1]
-    phi = _net(rng, dx, 6, 3, 50.0)
-    psi = None if sym else _net(rng, dy, 6, 3, 50.0)
+    phi = _net(rng, dx, 6, 3, 50.0, depth)
+    psi = None if sym else _net(rng, dy, 6, 3, 50.0, depth)
     D = dx + dy
     f_np = sp.lambdify(xs + ys, expr, "numpy")
     f_arb = sp.lambdify(xs + ys, expr, modules=[{"exp": lambda v: v.exp()}])
@@ -159,11 +160,14 @@ def test_relation_the_torch_intervals_lack_stays_on_the_host_and_is_sound():
 
 
 def test_out_of_scope_enclosures_stay_on_numpy():
+    """softplus Taylor models and the interval forms (e.g. ReLU networks) keep numpy."""
+    from verify.certify.enclosure import ErrorEnclosure
+
     rng = np.random.default_rng(4)
     expr = sp.exp(-(X0 - Y0) ** 2)
-    deep = _net(rng, 1, 4, 2, 1.0, depth=2)
-    for layers, act in ((deep, "tanh"), (_net(rng, 1, 4, 2, 1.0), "softplus")):
-        base = TaylorErrorEnclosure(expr, [X0], [Y0], layers, None, act, order=3)
+    net = _net(rng, 1, 4, 2, 1.0)
+    for base in (TaylorErrorEnclosure(expr, [X0], [Y0], net, None, "softplus", order=3),
+                 ErrorEnclosure(expr, [X0], [Y0], net, None, "relu")):
         enc, note = on_device(base, expr, (X0, Y0), "cpu")
         assert enc is base and note.startswith("numpy")
 

@@ -1,7 +1,8 @@
-r"""Taylor models of one-hidden-layer MLP branches, and rigorous point values, on torch (ours).
+r"""Taylor models of MLP branches, and rigorous point values, on torch (ours).
 
-The torch port of :class:`verify.certify.taylor_branch.BranchTaylor` (same mathematics, same
-bounds, see that module's docstring), so the dominant work of a leaf batch (the coefficient
+The torch ports of :class:`verify.certify.taylor_branch.BranchTaylor` and
+:class:`~verify.certify.taylor_branch.DeepBranchTaylor` (same mathematics, same bounds, see
+that module's docstring), so the dominant work of a leaf batch (the coefficient
 tensor ``U`` (B, M, n) and the products ``U A^T``) runs on any torch device. Every float
 result carries an a-priori rounding bound instead of per-element directed rounding: a
 sum of ``n`` products computed in floats, in any order, with or without FMA, is within
@@ -26,7 +27,7 @@ import torch
 from . import activation_taylor as act
 from .float_bounds import d_abs_bound
 from .interval import TRANSCENDENTAL_ABS, TRANSCENDENTAL_REL
-from .taylor_branch import BranchTaylor
+from .taylor_branch import BranchTaylor, DeepBranchTaylor
 from .torch_interval import up
 
 U = 2.0**-53
@@ -170,3 +171,109 @@ def monomial_bounds(h: torch.Tensor, G: torch.Tensor, kmax: int) -> torch.Tensor
     for j in range(1, d):
         out = up(out * T[:, j, G[:, j]])
     return out
+
+
+class TorchDeepBranchTaylor:
+    """:class:`~verify.certify.taylor_branch.DeepBranchTaylor` (two or more hidden layers) on
+    torch: Taylor-model arithmetic layer by layer, the same coefficients and bounds."""
+
+    def __init__(self, branch: DeepBranchTaylor, device: torch.device):
+        if branch.activation not in TORCH_ACTIVATIONS:
+            raise ValueError(f"torch Taylor branches support {TORCH_ACTIVATIONS}")
+        t = lambda a: torch.as_tensor(np.asarray(a), device=device)  # noqa: E731
+        self.layers = [(t(W), t(b)) for W, b in branch.layers]
+        self.activation, self.K, self.d, self.m = branch.activation, branch.K, branch.d, branch.m
+        self.M = len(branch.mono)
+        self.linear = list(branch.linear)
+        self.mul = [(bi, t(src), t(tgt)) for bi, src, tgt in branch.mul]
+        self.by_deg = [t(np.flatnonzero(branch.deg == k)) for k in range(self.K + 1)]
+
+    def __call__(self, c: torch.Tensor, h: torch.Tensor, h_pow: torch.Tensor):
+        """Same contract as :meth:`TorchBranchTaylor.__call__`."""
+        W, b = self.layers[0]
+        zh, R = affine_point(W, b, c, torch.zeros_like(c))
+        B, n = zh.shape
+        P = zh.new_zeros((B, self.M, n))
+        P[:, 0, :] = zh
+        for j, i in enumerate(self.linear):
+            P[:, i, :] = W[:, j]
+        for W, b in self.layers[1:]:
+            P, R = self._activate(P, R, h_pow)
+            P, R = self._affine(P, R, W, b, h_pow)
+        Bd = inflate((P.abs() * h_pow[:, :, None]).sum(1), self.M + 2)
+        return P, torch.where(torch.isfinite(R), R, torch.inf), Bd
+
+    def _sweep(self, rad: torch.Tensor, h_pow: torch.Tensor) -> torch.Tensor:
+        return inflate((rad * h_pow[:, :, None]).sum(1), self.M + 2)
+
+    def _affine(self, P, R, W, b, h_pow):
+        n = W.shape[1]
+        absW = W.abs()
+        Pn = P @ W.T
+        Pn[:, 0, :] += b
+        S = P.abs() @ absW.T
+        S[:, 0, :] += b.abs()
+        g = gamma(n + 3)
+        rad = g * S * (1.0 + 4 * g)
+        return Pn, inflate(inflate(R @ absW.T, n + 2) + self._sweep(rad, h_pow), 2)
+
+    def _power_step(self, Qk, q, h_pow):
+        K, M = self.K, self.M
+        out, shadow = torch.zeros_like(Qk), torch.zeros_like(Qk)
+        aQ, aq = Qk.abs(), q.abs()
+        for bi, src, tgt in self.mul:  # targets distinct for one bi: indexed += is exact
+            out[:, tgt, :] += Qk[:, src, :] * q[:, bi : bi + 1, :]
+            shadow[:, tgt, :] += aQ[:, src, :] * aq[:, bi : bi + 1, :]
+        g = gamma(M + 3)
+        rounding = self._sweep(g * shadow * (1.0 + 4 * g), h_pow)
+        wq, wb = aQ * h_pow[:, :, None], aq * h_pow[:, :, None]
+        GQ = [wq[:, ix, :].sum(1) for ix in self.by_deg]
+        Gb = [wb[:, ix, :].sum(1) for ix in self.by_deg]
+        disc = torch.zeros_like(Qk[:, 0, :])
+        for ga in range(K + 1):
+            tail = torch.zeros_like(disc)
+            for gb in range(max(1, K - ga + 1), K + 1):
+                tail = tail + Gb[gb]
+            disc = disc + GQ[ga] * tail
+        return out, rounding, inflate(disc, 4 * M + 8)
+
+    def _activate(self, P, R, h_pow):
+        K, M, act_ = self.K, self.M, self.activation
+        c0 = P[:, 0, :].clone()
+        q = P.clone()
+        q[:, 0, :] = 0.0
+        Bq = inflate((q.abs() * h_pow[:, :, None]).sum(1), M + 2)
+        t = inflate(Bq + R, 1)
+        D, Drad = derivatives(act_, c0, K)
+        out, shadow, coef_rad = torch.zeros_like(P), torch.zeros_like(P), torch.zeros_like(P)
+        out[:, 0, :] = D[0]
+        shadow[:, 0, :] = D[0].abs()
+        coef_rad[:, 0, :] = Drad[0]
+        Rn = torch.zeros_like(c0)
+        Qk, Ek = q, torch.zeros_like(c0)
+        tp = torch.ones_like(t)
+        for k in range(1, K + 1):
+            if k > 1:
+                Qk, rounding, disc = self._power_step(Qk, q, h_pow)
+                Ek = inflate(Ek * Bq + disc + rounding, 4)
+            ck = D[k] / _fact(k)
+            aQk = Qk.abs()
+            out = out + ck[:, None, :] * Qk
+            shadow = shadow + ck.abs()[:, None, :] * aQk
+            coef_rad = coef_rad + (Drad[k] / _fact(k))[:, None, :] * aQk
+            Rn = Rn + (D[k].abs() + Drad[k]) / _fact(k) * (Ek + k * tp * R)
+            tp = tp * t
+        mk = derivative_range(act_, c0, t, K + 1)
+        Rn = inflate(Rn + mk * (tp * t) / _fact(K + 1), 8 * K + 16)
+        g = gamma(K + 4)
+        rad = inflate(coef_rad + 2 * g * shadow, 4)
+        return out, inflate(Rn + self._sweep(rad, h_pow), 2)
+
+
+def torch_branch(branch, device: torch.device):
+    """The torch twin of a numpy branch (one or more hidden layers)."""
+    if isinstance(branch, BranchTaylor):
+        return TorchBranchTaylor(branch, device)
+    if isinstance(branch, DeepBranchTaylor):
+        return TorchDeepBranchTaylor(branch, device)
+    raise TypeError(f"no torch twin for {type(branch).__name__}")

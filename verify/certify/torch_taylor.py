@@ -6,7 +6,8 @@ r"""The Taylor-model error enclosure on torch, on any device: the ``device=`` ba
 see that module's docstring) with torch tensors on ``device``:
 
 * the branches' Taylor models by :class:`~verify.certify.torch_branch.TorchBranchTaylor`
-  (for ψ = φ, one call on the stacked x and y centres);
+  (one hidden layer) or :class:`~verify.certify.torch_branch.TorchDeepBranchTaylor` (more);
+  for ψ = φ, one call on the stacked x and y centres;
 * the coefficient product :math:`C = F_x F_y^\top` (a batched matmul) with its Higham radius
   :math:`\gamma_{m+2} |F_x| |F_y|^\top`, the truncated terms of degree > K and the products
   with the feature remainders;
@@ -29,16 +30,15 @@ import torch
 from .enclosure import BoxEval
 from .interval import Interval
 from .sym_interval import UnsupportedNode
-from .taylor_branch import BranchTaylor
 from .taylor_model import TaylorErrorEnclosure
 from .torch_branch import (
     TORCH_ACTIVATIONS,
-    TorchBranchTaylor,
     U,
     gamma,
     inflate,
     monomial_bounds,
     network_at_points,
+    torch_branch,
 )
 from .torch_interval import TInterval, compile_torch_many, down, taylor_exprs, up
 
@@ -63,8 +63,6 @@ def why_not_torch(base: TaylorErrorEnclosure) -> str | None:
     """None when :class:`TorchTaylorEnclosure` covers ``base``, else the reason."""
     if base.activation not in TORCH_ACTIVATIONS:
         return f"activation {base.activation!r} (torch backend: {', '.join(TORCH_ACTIVATIONS)})"
-    if not (isinstance(base.bx, BranchTaylor) and isinstance(base.by, BranchTaylor)):
-        return "networks with more than one hidden layer (torch backend: one)"
     return None
 
 
@@ -78,9 +76,9 @@ class TorchTaylorEnclosure:
         dev = torch.device(device)
         self.base, self.device, self.dx, self.dy = base, dev, base.dx, base.dy
         t = lambda a, **kw: torch.as_tensor(np.asarray(a), device=dev, **kw)  # noqa: E731
-        self.bx = TorchBranchTaylor(base.bx, dev)
+        self.bx = torch_branch(base.bx, dev)
         self.sym = base.by is base.bx
-        self.by = self.bx if self.sym else TorchBranchTaylor(base.by, dev)
+        self.by = self.bx if self.sym else torch_branch(base.by, dev)
         self.K = base.K
         self.Gx, self.Gy = t(base.mx, dtype=torch.long), t(base.my, dtype=torch.long)
         self.nx, self.ny = len(base.bx.mono), len(base.by.mono)
