@@ -33,13 +33,24 @@ from .sym_interval import UnsupportedNode, realify
 INF = math.inf
 
 
+_INFS: dict[tuple[torch.device, torch.dtype], tuple[torch.Tensor, torch.Tensor]] = {}
+
+
+def _infs(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """0-dim ``(-inf, inf)`` on ``a``'s device (cached: one kernel launch less per rounding)."""
+    key = (a.device, a.dtype)
+    if key not in _INFS:
+        _INFS[key] = (a.new_full((), -INF), a.new_full((), INF))
+    return _INFS[key]
+
+
 def down(a: torch.Tensor) -> torch.Tensor:
     """The next float below ``a`` (so the exact result of one correctly rounded op is above)."""
-    return torch.nextafter(a, a.new_full((), -INF))
+    return torch.nextafter(a, _infs(a)[0])
 
 
 def up(a: torch.Tensor) -> torch.Tensor:
-    return torch.nextafter(a, a.new_full((), INF))
+    return torch.nextafter(a, _infs(a)[1])
 
 
 def _wlo(a: torch.Tensor) -> torch.Tensor:
@@ -101,11 +112,13 @@ class TInterval:
         return TInterval(*_nan_inf(down(self.lo - o.hi), up(self.hi - o.lo)))
 
     def __mul__(self, o: TInterval) -> TInterval:
-        p = torch.stack(torch.broadcast_tensors(self.lo * o.lo, self.lo * o.hi, self.hi * o.lo,
-                                                self.hi * o.hi))
-        lo, hi = _nan_inf(p.amin(0), p.amax(0))  # nan (0·inf) anywhere: unbounded
-        bad = torch.isnan(p).any(0)
-        return TInterval(down(torch.where(bad, -INF, lo)), up(torch.where(bad, INF, hi)))
+        p1, p2, p3, p4 = self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi
+        # minimum/maximum propagate nan (0·inf: the product set is unbounded or {0}): then
+        # the bound becomes infinite, as in the numpy Interval
+        lo = torch.minimum(torch.minimum(p1, p2), torch.minimum(p3, p4))
+        hi = torch.maximum(torch.maximum(p1, p2), torch.maximum(p3, p4))
+        return TInterval(down(torch.nan_to_num(lo, nan=-INF, posinf=INF, neginf=-INF)),
+                         up(torch.nan_to_num(hi, nan=INF, posinf=INF, neginf=-INF)))
 
     def reciprocal(self) -> TInterval:
         zero = (self.lo <= 0) & (self.hi >= 0)

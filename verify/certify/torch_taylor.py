@@ -162,7 +162,7 @@ class TorchTaylorEnclosure:
         enc = poly + TInterval(-Rt, Rt)
         enc_lo = torch.nan_to_num(enc.lo, nan=-torch.inf)
         enc_hi = torch.nan_to_num(enc.hi, nan=torch.inf)
-        cv = self._at_points(c)
+        cv = self._at_points(c, rc[:, 0] if self.relation_on_device else None)
         grad = E[:, self.grad_idx]
         score = (E.mag() * hp) @ self.share + (Rt / torch.clamp_min(h.sum(-1), 1e-300))[:,
                                                                                      None] * h
@@ -172,7 +172,8 @@ class TorchTaylorEnclosure:
         return BoxEval(enc_np, enc_np, c.cpu().numpy(), Interval(cv_lo, cv_hi),
                        Interval(g_lo, g_hi), score)
 
-    def _at_points(self, p: torch.Tensor) -> TInterval:
+    def _at_points(self, p: torch.Tensor, r: TInterval | None = None) -> TInterval:
+        """e at points ``p``; ``r``: an enclosure of r(p) when the caller has one."""
         dx = self.dx
         fx, ex = network_at_points(self.layers_x, self.base.activation, p[:, :dx])
         fy, ey = network_at_points(self.layers_y, self.base.activation, p[:, dx:])
@@ -182,7 +183,9 @@ class TorchTaylorEnclosure:
         err = inflate(g * (fx * fy).abs().sum(-1) * (1.0 + 2.0 * g)
                       + (fx.abs() * ey + ex * fy.abs() + ex * ey).sum(-1), 3 * m + 4)
         model = TInterval(down(s - err), up(s + err))
-        if self.relation_on_device:
+        if r is not None:
+            pass
+        elif self.relation_on_device:
             r = self.r_point(TInterval.point(p))[:, 0]
         else:
             rp = self.base.r(Interval.point(p.cpu().numpy()))
