@@ -7,8 +7,10 @@ default; CUDA when torch sees one):
 
 * **training**: :func:`verify.trainers.fit_inner_product` to the training target (0.7 ε) with
   the same seed and work budget; reported: wall time, rounds, sampled sup (a lower bound);
-* **certificate**: :func:`verify.certify.certify_sup` at ε on the *CPU-trained* witness (so
-  every device does the same B&B work); reported: status, U, leaves, time;
+* **certificate**: the branch and bound of :func:`verify.certify.certify_sup` (symmetry
+  x_0 ≤ y_0, Taylor models of order 5) at ε on the *CPU-trained* witness (so every device
+  does the same B&B work), on an enclosure built once (``setup_s``: sympy derivatives and,
+  for torch, the compile and a warm-up); reported: status, U, leaves, time;
 * **throughput**: the same witness in tightness mode (``rel_gap = 1e-6``: it refines until the
   leaf budget is spent), **leaves per second** = leaves / (time − setup). The CPU runs both
   enclosure paths (numpy, and the torch backend on the CPU, with a quarter of the budget: it is
@@ -30,10 +32,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from bench.common import OUT_DIR, machine_info
-from verify.certify import certify_sup
+from verify.certify.bnb import branch_and_bound
+from verify.certify.taylor_model import try_taylor
+from verify.certify.torch_taylor import TorchTaylorEnclosure
 from verify.relations import Box, gaussian
 from verify.reports import atomic_write
 from verify.trainers import fit_inner_product
@@ -41,7 +46,7 @@ from verify.trainers import fit_inner_product
 NOT_MEASURED = "no CUDA device: not measured"
 #: (name, input dim, width, feature dim, ε, throughput leaf budget (full, quick))
 WITNESSES = (("gauss-1d", 1, 32, 10, 1e-4, (40_000, 8_000)),
-             ("gauss-2d", 2, 128, 30, 1e-2, (40_000, 6_000)))
+             ("gauss-2d", 2, 128, 30, 1e-2, (20_000, 4_000)))
 #: the certificate at ε: at most this many leaves (full, quick)
 CERT_LEAVES = (200_000, 20_000)
 
@@ -61,21 +66,56 @@ def _train(rel, dim: int, width: int, feat: int, eps: float, device: str, quick:
     return fit, time.perf_counter() - t
 
 
-def _certify(rel, fit, eps: float, leaves: int, device: str | None, batch: int,
-             throughput: int) -> dict:
+def _bnb(enc, rel, eps: float, leaves: int, batch: int, device: str,
+         rel_gap: float | None = None):
+    """:func:`verify.certify.bnb.branch_and_bound` as :func:`certify_sup` runs it for a
+    symmetric model (x_0 ≤ y_0 kept), on a prebuilt enclosure (the sympy setup is paid once)."""
+    dx = rel.dx
+    lo = tuple(map(float, rel.x_box.lo)) + tuple(map(float, rel.y_box.lo))
+    hi = tuple(map(float, rel.x_box.hi)) + tuple(map(float, rel.y_box.hi))
+    _sync(device)
+    res = branch_and_bound(enc, lo, hi, eps, bound="abs", time_budget_s=600.0,
+                           max_leaves=leaves, batch=batch, rel_gap=rel_gap,
+                           prune=lambda blo, bhi: blo[:, 0] > bhi[:, dx])
+    _sync(device)
+    return res
+
+
+def _paths(rel, fit, has_cuda: bool):
+    """``(label, enclosure, batch, device, setup seconds)`` per enclosure path."""
     m = fit.model.to("cpu")
-    args = (rel, m.phi.layers(), None, m.phi.config.activation)
-    kw = dict(symmetric=True, time_budget_s=600.0, batch=batch, device=device)
-    cert = certify_sup(*args, eps=eps, max_leaves=leaves, **kw)
-    tight = certify_sup(*args, eps=1.0, rel_gap=1e-6, max_leaves=throughput, **kw)
-    search = tight.time_s - tight.extra["setup_s"]
-    return {"status": cert.status, "U": cert.upper, "L": cert.lower, "leaves": cert.leaves,
-            "certify_s": round(cert.time_s, 2), "setup_s": round(cert.extra["setup_s"], 2),
-            "throughput_leaves": tight.leaves,
-            "leaves_per_s": round(tight.leaves / search, 1) if search > 0 else math.inf,
-            "backend": cert.extra.get("backend", "numpy"), "batch": batch,
-            "stopped_by_wall_clock": cert.extra["stopped_by_wall_clock"]
-            or tight.extra["stopped_by_wall_clock"]}
+    t = time.perf_counter()
+    base = try_taylor(rel.expr, rel.x_syms, rel.y_syms, m.phi.layers(), None,
+                      m.phi.config.activation, 5)
+    setup = time.perf_counter() - t
+    syms = tuple(rel.x_syms) + tuple(rel.y_syms)
+    out = [("numpy", base, 1024, "cpu", setup)]
+    devs = ["cpu"] + (["cuda"] if has_cuda else [])
+    for dev in devs:
+        t = time.perf_counter()
+        enc = TorchTaylorEnclosure(base, rel.expr, syms, dev)
+        lo = np.zeros((8, rel.dx + rel.dy))
+        enc(lo - 0.01, lo + 0.01)  # warm-up (CUDA context, kernels)
+        s = setup + time.perf_counter() - t
+        for batch in ((1024,) if dev == "cpu" else (1024, 16384)):
+            out.append((f"torch-{dev}", enc, batch, dev, s))
+    return out
+
+
+def _measure(rel, enc, eps: float, leaves: int, tput: int, batch: int, device: str,
+             setup: float, at_eps: bool) -> dict:
+    row: dict[str, Any] = {"batch": batch, "setup_s": round(setup, 2)}
+    if at_eps:
+        cert = _bnb(enc, rel, eps, leaves, batch, device)
+        status = ("certified" if cert.upper <= eps else
+                  "refuted" if cert.lower > eps else "undecided")
+        row.update(status=status, U=cert.upper, L=cert.lower, leaves=cert.leaves,
+                   certify_s=round(cert.time_s, 2))
+    tight = _bnb(enc, rel, 1.0, tput, batch, device, rel_gap=1e-6)
+    row.update(throughput_leaves=tight.leaves,
+               leaves_per_s=round(tight.leaves / tight.time_s, 1) if tight.time_s > 0
+               else math.inf)
+    return row
 
 
 def run(quick: bool, threads: int) -> dict[str, Any]:
@@ -83,6 +123,7 @@ def run(quick: bool, threads: int) -> dict[str, Any]:
     command = "python -m bench.gpu_vs_cpu" + (" --quick" if quick else "") + (
         f" --threads {threads}" if threads != 2 else "")
     has_cuda = torch.cuda.is_available()
+    gpu = torch.cuda.get_device_name(0) if has_cuda else None
     rows: list[dict[str, Any]] = []
     for name, dim, width, feat, eps, budgets in WITNESSES:
         rel = gaussian(0.5, Box.cube(-1, 1, dim))
@@ -91,26 +132,32 @@ def run(quick: bool, threads: int) -> dict[str, Any]:
         base = {"witness": name, "eps": eps, "neurons": width, "feature_dim": feat,
                 "leaf_budget": leaves, "command": command}
         fit_cpu, t_cpu = _train(rel, dim, width, feat, eps, "cpu", quick)
-        train = {"train_s": round(t_cpu, 2), "train_status": fit_cpu.status,
-                 "sampled_sup": fit_cpu.sampled_sup.value, "rounds": fit_cpu.rounds}
-        rows.append({**base, "device": f"cpu ({threads} threads)", "path": "numpy", **train,
-                     **_certify(rel, fit_cpu, eps, leaves, None, 1024, tput)})
-        rows.append({**base, "device": f"cpu ({threads} threads)", "path": "torch", **train,
-                     **_certify(rel, fit_cpu, eps, leaves, "cpu", 1024, tput // 4)})
-        best_cpu = max(r["leaves_per_s"] for r in rows[-2:])
+        train_cpu = {"train_s": round(t_cpu, 2), "train_status": fit_cpu.status,
+                     "sampled_sup": fit_cpu.sampled_sup.value, "rounds": fit_cpu.rounds}
+        train_gpu: dict[str, Any] = {}
+        if has_cuda:
+            fit_gpu, t_gpu = _train(rel, dim, width, feat, eps, "cuda", quick)
+            train_gpu = {"train_s": round(t_gpu, 2), "train_status": fit_gpu.status,
+                         "sampled_sup": fit_gpu.sampled_sup.value, "rounds": fit_gpu.rounds,
+                         "train_speedup": round(t_cpu / t_gpu, 2)}
+        best_cpu = 0.0
+        for label, enc, batch, dev, setup in _paths(rel, fit_cpu, has_cuda):
+            # the torch backend on the CPU: throughput only (its B&B equals numpy's, tested),
+            # on a quarter of the budget (slow on small tensors)
+            cpu_torch = label == "torch-cpu"
+            row = _measure(rel, enc, eps, leaves, tput // 4 if cpu_torch else tput, batch, dev,
+                           setup, at_eps=not cpu_torch)
+            if dev == "cpu":
+                best_cpu = max(best_cpu, row["leaves_per_s"])
+                row = {**base, "device": f"cpu ({threads} threads)", "path": label,
+                       **train_cpu, **row}
+            else:
+                row = {**base, "device": gpu, "path": label, **train_gpu, **row,
+                       "bnb_speedup": round(row["leaves_per_s"] / best_cpu, 2)}
+            rows.append(row)
         if not has_cuda:
             rows.append({**base, "device": "cuda", "status": NOT_MEASURED})
-            continue
-        fit_gpu, t_gpu = _train(rel, dim, width, feat, eps, "cuda", quick)
-        for batch in (1024, 16384):
-            c = _certify(rel, fit_cpu, eps, leaves, "cuda", batch, tput)
-            rows.append({**base, "device": torch.cuda.get_device_name(0), "path": "torch",
-                         "train_s": round(t_gpu, 2), "train_status": fit_gpu.status,
-                         "sampled_sup": fit_gpu.sampled_sup.value, "rounds": fit_gpu.rounds,
-                         **c, "train_speedup": round(t_cpu / t_gpu, 2),
-                         "bnb_speedup": round(c["leaves_per_s"] / best_cpu, 2)})
-    return {"machine": machine_info(), "cuda": torch.cuda.get_device_name(0) if has_cuda
-            else None, "quick": quick, "rows": rows}
+    return {"machine": machine_info(), "cuda": gpu, "quick": quick, "rows": rows}
 
 
 def _fmt(v: Any) -> str:

@@ -123,3 +123,27 @@ def test_cuda_enclosure_matches_cpu():
     for u, v in ((a.enclosure, b.enclosure), (a.centre_value, b.centre_value)):
         assert np.allclose(u.lo, v.lo, rtol=1e-9, atol=1e-12)
         assert np.allclose(u.hi, v.hi, rtol=1e-9, atol=1e-12)
+
+
+def test_gpu_bench_measures_cpu_paths_and_marks_cuda_unmeasured():
+    """bench.gpu_vs_cpu on a tiny witness: every path gives leaves per second; without CUDA
+    the table carries the "not measured" row (no crash)."""
+    from types import SimpleNamespace
+
+    from bench import gpu_vs_cpu as g
+    from verify.models import InnerProductModel
+
+    rel = gaussian(0.5)
+    model = InnerProductModel.build(dx=1, dy=1, width=4, depth=1, feature_dim=2,
+                                    activation="tanh", symmetric=True, seed=0)
+    paths = g._paths(rel, SimpleNamespace(model=model), torch.cuda.is_available())
+    assert [p[0] for p in paths][:2] == ["numpy", "torch-cpu"]
+    rows = [g._measure(rel, enc, 0.5, 400, 300, 64, dev, setup, at_eps=True)
+            for _, enc, _, dev, setup in paths[:2]]
+    assert all(r["leaves_per_s"] > 0 and r["throughput_leaves"] >= 300 for r in rows)
+    assert rows[0]["leaves"] == rows[1]["leaves"] and rows[0]["status"] == rows[1]["status"]
+    out = {"machine": {"date_utc": "now", "platform": "here", "cpu_count": 2}, "cuda": None,
+           "rows": [{"witness": "tiny", "command": "c", **rows[0]},
+                    {"witness": "tiny", "device": "cuda", "status": g.NOT_MEASURED}]}
+    md = g.markdown(out)
+    assert g.NOT_MEASURED in md and "| tiny |" in md
