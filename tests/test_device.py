@@ -22,7 +22,7 @@ ALLOWED = ("verify/models/mlp.py",)
 
 def _fit(device: str, **kw):
     opts = dict(symmetric=True, width=16, depth=1, feature_dim=6, eps=1e-3,
-                warm_start="spectral", max_rounds=20, seed=0)
+                warm_start="spectral", max_rounds=20, seed=0, check_k=201)
     opts.update(kw)
     return fit_inner_product(gaussian(0.5), device=device, **opts)
 
@@ -33,7 +33,7 @@ def test_training_creates_every_tensor_on_the_device():
     with DeviceAudit(TRAINING) as audit:
         fit = _fit("cpu")
         _fit("cpu", symmetric=False, width=6, depth=2, feature_dim=3, max_rounds=2,
-             optimizer="lbfgs", warm_start=None)
+             optimizer="lbfgs", warm_start=None, round_iters=5)
     assert fit.status == "reached"
     stray = {k: v for k, v in audit.no_device.items() if not k.startswith(ALLOWED)}
     assert stray == {}, f"tensors created without a device (CPU on a CUDA run): {stray}"
@@ -65,13 +65,17 @@ def test_torch_enclosure_creates_every_tensor_on_the_device():
     assert sum(audit.host.values()) <= 20
 
 
-def test_certify_cli_refuses_cuda_without_a_gpu(cli, tmp_path):
+def test_certify_cli_refuses_cuda_without_a_gpu(tmp_path, capsys):
+    from verify.cli import main
+
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    r = cli("certify", str(tmp_path / "none.json"), "--relation", "exp(-(x-y)**2)",
-            "--domain", "[-1,1]", "--eps", "0.1", "--device", "cuda", "--out", str(tmp_path))
-    assert r.returncode == 2
-    assert r.stderr.strip().count("\n") == 0 and "cuda" in r.stderr
+    code = main(["certify", str(tmp_path / "none.json"), "--relation", "exp(-(x-y)**2)",
+                 "--domain", "[-1,1]", "--eps", "0.1", "--device", "cuda", "--out",
+                 str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "cuda" in err
 
 
 @pytest.mark.parametrize("device", devices())
