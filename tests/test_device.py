@@ -88,7 +88,9 @@ def test_fit_reports_its_device(device):
 @cuda
 def test_cuda_fit_and_certificate_match_cpu():
     """Same seed on CPU and CUDA: both reach ε, the sampled sups agree to rounding-level
-    drift, and the CUDA certificate (torch enclosures on the GPU) agrees with the CPU one."""
+    drift, and the CUDA certificate (torch enclosures on the GPU, batch 16384) reaches the
+    CPU one's verdict; with the CPU's batch it finds the same bound."""
+    from verify.certify import certify_sup
     from verify.claims.pipeline import certify_model
     from verify.claims.policy import Policy
 
@@ -102,7 +104,12 @@ def test_cuda_fit_and_certificate_match_cpu():
     c_gpu = certify_model(rel, a.model.to("cpu"), 1e-3, policy=pol.with_(device="cuda"))
     assert c_cpu.status == c_gpu.status
     assert c_gpu.certificate.extra["backend"].startswith("torch on cuda")
-    assert c_gpu.certificate.upper == pytest.approx(c_cpu.certificate.upper, rel=1e-6)
+    assert c_gpu.certificate.extra["batch"] == 16384
+    m = a.model.to("cpu")
+    same = certify_sup(rel, m.phi.layers(), None, "tanh", symmetric=True, eps=1e-3,
+                       max_leaves=20_000, batch=1024, device="cuda")
+    assert same.upper == pytest.approx(c_cpu.certificate.upper, rel=1e-6)
+    assert same.leaves == c_cpu.certificate.leaves
 
 
 @cuda

@@ -292,7 +292,7 @@ def certify_sup(
     max_leaves: int = 2_000_000,
     symmetric: bool = False,
     seed: int = 0,
-    batch: int = 1024,
+    batch: int | None = None,
     rel_gap: float | None = None,
     n_samples: int = 4096,
     form: str = "auto",
@@ -319,7 +319,8 @@ def certify_sup(
     ``device``: ``None`` (default) evaluates the enclosures with numpy; a torch device
     (``"cpu"``, ``"cuda"``) moves a Taylor-model enclosure to the torch backend of
     :mod:`.torch_taylor` on that device (same bounds; other forms stay on numpy, and
-    ``extra["backend"]`` says which ran and why)."""
+    ``extra["backend"]`` says which ran and why).  ``batch`` (leaves split per step): 1024 by
+    default, 16384 on a CUDA device (a GPU needs wide batches)."""
     expr = getattr(relation, "expr", None)
     if expr is None:
         raise ValueError("relation has no sympy expr; cannot certify")
@@ -362,6 +363,8 @@ def certify_sup(
         from .torch_taylor import on_device
 
         enc, backend = on_device(enc, expr, xs + ys, device)
+    if batch is None:
+        batch = 16384 if backend.startswith("torch on cuda") else 1024
     res_start = time.perf_counter()
     res = branch_and_bound(
         enc,
@@ -407,7 +410,7 @@ def certify_sup(
             "taylor_order": taylor_order if used == "taylor" else None,
             "budget_exhausted": res.exhausted,
             "stopped_by_wall_clock": res.wall_clock_hit,
-            **({} if device is None else {"backend": backend}),
+            **({} if device is None else {"backend": backend, "batch": batch}),
         },
     )
 
