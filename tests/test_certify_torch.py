@@ -213,3 +213,33 @@ def test_certificate_on_torch_cpu_equals_numpy():
     assert b.upper == pytest.approx(a.upper, rel=1e-9)
     assert b.lower == pytest.approx(a.lower, rel=1e-9)
     assert "backend" not in a.extra and b.extra["backend"].startswith("torch on cpu")
+
+
+def test_graph_bucketing_pads_and_returns_the_eager_rows():
+    """The CUDA-graph runner's bookkeeping (buckets, padding with row 0, slicing, self-check),
+    run eagerly: the enclosure rows of the unpadded batch, for several batch sizes."""
+    from verify.certify.torch_graphs import GraphedBatches
+
+    rng = np.random.default_rng(9)
+    expr = sp.exp(-(X0 - Y0) ** 2)
+    base = TaylorErrorEnclosure(expr, [X0], [Y0], _net(rng, 1, 5, 2, 5.0), None, "tanh", 4)
+    enc = TorchTaylorEnclosure(base, expr, (X0, Y0), "cpu")
+    assert enc.graphs is None  # never on the CPU by default
+    runner = GraphedBatches(enc._compute, capture=False, min_size=64)
+    for n in (1, 64, 65, 200):
+        lo = rng.uniform(-1, 0.8, (n, 2))
+        hi = lo + rng.uniform(0.01, 0.2, (n, 2))
+        ref = enc(lo, hi)
+        enc._run = runner
+        got = enc(lo, hi)
+        enc._run = enc._compute
+        # padded batches may round differently in the last bits (BLAS picks kernels by shape)
+        for a, b in ((got.enclosure, ref.enclosure), (got.centre_value, ref.centre_value)):
+            assert np.allclose(a.lo, b.lo, rtol=1e-12, atol=1e-13)
+            assert np.allclose(a.hi, b.hi, rtol=1e-12, atol=1e-13)
+    assert sorted(runner.graphs) == [64, 128, 256] and runner.disabled is None
+    calls = iter(range(10**6))
+    flaky = GraphedBatches(lambda a, b: (a + next(calls),), capture=False)
+    x = torch.zeros((3, 1), dtype=torch.float64)
+    flaky(x, x)
+    assert flaky.disabled is not None  # a replay that differs turns the graphs off

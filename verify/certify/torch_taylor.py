@@ -20,6 +20,8 @@ see that module's docstring) with torch tensors on ``device``:
 
 Inputs and outputs are numpy (the B&B loop of :mod:`.bnb` is unchanged); per leaf batch two
 small host transfers (the boxes in; enclosure, point values, gradient and split scores out).
+On CUDA the batch is replayed from CUDA graphs (:mod:`.torch_graphs`; self-checked, eager
+fallback) when the relation's data are on the device.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from .torch_branch import (
     network_at_points,
     torch_branch,
 )
+from .torch_graphs import GraphedBatches
 from .torch_interval import TInterval, compile_torch_many, down, taylor_exprs, up
 
 
@@ -69,7 +72,8 @@ def why_not_torch(base: TaylorErrorEnclosure) -> str | None:
 class TorchTaylorEnclosure:
     """The enclosure of ``base`` (a numpy :class:`TaylorErrorEnclosure`) on ``device``."""
 
-    def __init__(self, base: TaylorErrorEnclosure, expr, syms, device: str | torch.device):
+    def __init__(self, base: TaylorErrorEnclosure, expr, syms, device: str | torch.device,
+                 graphs: bool | None = None):
         reason = why_not_torch(base)
         if reason is not None:
             raise ValueError(f"torch backend does not cover {reason}")
@@ -105,6 +109,11 @@ class TorchTaylorEnclosure:
                 self.relation_on_device = True
             except UnsupportedNode:
                 self.r_coef = self.r_rem = None
+        # CUDA graphs (launch overhead), default on CUDA when nothing syncs with the host
+        if graphs is None:
+            graphs = dev.type == "cuda" and self.relation_on_device
+        self.graphs = GraphedBatches(self._compute) if graphs else None
+        self._run = self.graphs if self.graphs is not None else self._compute
 
     @property
     def dim(self) -> int:
@@ -129,6 +138,14 @@ class TorchTaylorEnclosure:
 
     def __call__(self, lo_np: np.ndarray, hi_np: np.ndarray) -> BoxEval:
         lo, hi = self._tensor(lo_np), self._tensor(hi_np)
+        out = self._run(lo, hi) if len(lo_np) else self._compute(lo, hi)
+        enc_lo, enc_hi, cv_lo, cv_hi, g_lo, g_hi, score, c = (v.cpu().numpy() for v in out)
+        enc_np = Interval(enc_lo, enc_hi)
+        return BoxEval(enc_np, enc_np, c, Interval(cv_lo, cv_hi), Interval(g_lo, g_hi), score)
+
+    def _compute(self, lo: torch.Tensor, hi: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """The enclosure's tensors (no host synchronisation where the relation's data are on
+        the device, so that a CUDA graph can replay it)."""
         B, dx, nx, ny = lo.shape[0], self.dx, self.nx, self.ny
         c = torch.minimum(torch.maximum(0.5 * lo + 0.5 * hi, lo), hi)
         h = torch.maximum(up(hi - c), up(c - lo))
@@ -166,11 +183,7 @@ class TorchTaylorEnclosure:
         grad = E[:, self.grad_idx]
         score = (E.mag() * hp) @ self.share + (Rt / torch.clamp_min(h.sum(-1), 1e-300))[:,
                                                                                      None] * h
-        out = [enc_lo, enc_hi, cv.lo, cv.hi, grad.lo, grad.hi, score]
-        enc_lo, enc_hi, cv_lo, cv_hi, g_lo, g_hi, score = (v.cpu().numpy() for v in out)
-        enc_np = Interval(enc_lo, enc_hi)
-        return BoxEval(enc_np, enc_np, c.cpu().numpy(), Interval(cv_lo, cv_hi),
-                       Interval(g_lo, g_hi), score)
+        return enc_lo, enc_hi, cv.lo, cv.hi, grad.lo, grad.hi, score, c
 
     def _at_points(self, p: torch.Tensor, r: TInterval | None = None) -> TInterval:
         """e at points ``p``; ``r``: an enclosure of r(p) when the caller has one."""
@@ -213,4 +226,5 @@ def on_device(enc, expr, syms, device: str | torch.device | None):
         return enc, f"numpy (torch backend does not cover {reason})"
     t = TorchTaylorEnclosure(enc, expr, syms, device)
     where = "on the device" if t.relation_on_device else "on the host (numpy intervals)"
-    return t, f"torch on {torch.device(device)} (relation's Taylor data {where})"
+    graphs = ", CUDA graphs" if t.graphs is not None else ""
+    return t, f"torch on {torch.device(device)} (relation's Taylor data {where}{graphs})"
