@@ -15,8 +15,9 @@ default; CUDA when torch sees one):
   leaf budget is spent), **leaves per second** = leaves / (time − setup). The CPU runs both
   enclosure paths (numpy, and the torch backend on the CPU, with a quarter of the budget: it is
   slow on small tensors); the ratio is against the faster of the two (the best CPU peer).
-  CUDA runs the torch backend with the default batch (1024 leaves) and a large one (16384),
-  since a GPU needs wide batches.
+  CUDA runs the torch backend (replayed from CUDA graphs, :mod:`verify.certify.torch_graphs`)
+  with the CPU's batch (1024 leaves) and the CUDA default (16384), since a GPU needs wide
+  batches.
 
 Without CUDA every CUDA row says "no CUDA device: not measured". Writes
 reports/benchmarks/gpu_vs_cpu.{json,md}; every row carries the command that produced it.
@@ -147,6 +148,9 @@ def run(quick: bool, threads: int) -> dict[str, Any]:
             cpu_torch = label == "torch-cpu"
             row = _measure(rel, enc, eps, leaves, tput // 4 if cpu_torch else tput, batch, dev,
                            setup, at_eps=not cpu_torch)
+            graphs = getattr(enc, "graphs", None)
+            if graphs is not None:  # CUDA graphs: "on", or why they were turned off
+                row["cuda_graphs"] = graphs.disabled or "on"
             if dev == "cpu":
                 best_cpu = max(best_cpu, row["leaves_per_s"])
                 row = {**base, "device": f"cpu ({threads} threads)", "path": label,
@@ -170,7 +174,7 @@ def markdown(out: dict[str, Any]) -> str:
     mach = out["machine"]
     cols = ["witness", "device", "path", "batch", "train_s", "train_status", "sampled_sup",
             "status", "U", "leaves", "certify_s", "throughput_leaves", "leaves_per_s",
-            "train_speedup", "bnb_speedup"]
+            "train_speedup", "bnb_speedup", "cuda_graphs"]
     lines = [
         "# CPU vs GPU: training time to ε and B&B leaves per second",
         "",
