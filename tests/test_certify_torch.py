@@ -225,7 +225,7 @@ def test_graph_bucketing_pads_and_returns_the_eager_rows():
     base = TaylorErrorEnclosure(expr, [X0], [Y0], _net(rng, 1, 5, 2, 5.0), None, "tanh", 4)
     enc = TorchTaylorEnclosure(base, expr, (X0, Y0), "cpu")
     assert enc.graphs is None  # never on the CPU by default
-    runner = GraphedBatches(enc._compute, capture=False, min_size=64)
+    runner = GraphedBatches(enc._compute, capture=False, min_size=64, eager_uses=0)
     for n in (1, 64, 65, 200):
         lo = rng.uniform(-1, 0.8, (n, 2))
         hi = lo + rng.uniform(0.01, 0.2, (n, 2))
@@ -239,7 +239,9 @@ def test_graph_bucketing_pads_and_returns_the_eager_rows():
             assert np.allclose(a.hi, b.hi, rtol=1e-12, atol=1e-13)
     assert sorted(runner.graphs) == [64, 128, 256] and runner.disabled is None
     calls = iter(range(10**6))
-    flaky = GraphedBatches(lambda a, b: (a + next(calls),), capture=False)
+    flaky = GraphedBatches(lambda a, b: (a + next(calls),), capture=False, eager_uses=1)
     x = torch.zeros((3, 1), dtype=torch.float64)
+    flaky(x, x)  # eager, no capture yet
+    assert flaky.disabled is None and not flaky.graphs
     flaky(x, x)
     assert flaky.disabled is not None  # a replay that differs turns the graphs off

@@ -5,6 +5,8 @@ kernels (the interval evaluation of the relation's derivatives is most of them),
 its time is launch overhead, not arithmetic. :class:`GraphedBatches` captures the computation
 once per bucket size (powers of two, rows padded with copies of the first row) with
 ``torch.cuda.graph`` and then replays it: one launch per batch (PyTorch docs, "CUDA Graphs").
+A bucket is captured only once it has been used ``eager_uses`` times eagerly, so a short
+certificate never pays for captures.
 
 Soundness does not depend on it: a replay runs the kernels of the eager computation on the
 padded inputs, each a float computation covered by the same a-priori bounds. Every new capture
@@ -37,9 +39,11 @@ class GraphedBatches:
     bookkeeping). Batches above ``max_size`` run eagerly."""
 
     def __init__(self, fn: Fn, *, capture: bool = True, min_size: int = 256,
-                 max_size: int = 1 << 16):
+                 max_size: int = 1 << 16, eager_uses: int = 2):
         self.fn, self.capture = fn, capture
         self.min_size, self.max_size = min_size, max_size
+        self.eager_uses = eager_uses  # a bucket is captured on its (eager_uses + 1)-th batch
+        self.uses: dict[int, int] = {}
         self.graphs: dict[int, tuple] = {}  # each graph keeps its own memory pool: buckets
         # replay in any order, which a shared pool does not allow (PyTorch docs)
         self.disabled: str | None = None
@@ -54,8 +58,7 @@ class GraphedBatches:
         stream = torch.cuda.Stream()
         stream.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(stream):  # warm-up on a side stream, as the docs ask
-            for _ in range(2):
-                self.fn(s_lo, s_hi)
+            self.fn(s_lo, s_hi)
         torch.cuda.current_stream().wait_stream(stream)
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
@@ -69,6 +72,9 @@ class GraphedBatches:
         size = self.bucket(n)
         entry = self.graphs.get(size)
         fresh = entry is None
+        if fresh and self.uses.get(size, 0) < self.eager_uses:  # short runs never pay a capture
+            self.uses[size] = self.uses.get(size, 0) + 1
+            return self.fn(lo, hi)
         if fresh:
             s_lo = lo[:1].repeat(size, 1)
             s_hi = hi[:1].repeat(size, 1)
