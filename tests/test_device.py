@@ -87,16 +87,16 @@ def test_fit_reports_its_device(device):
 
 @cuda
 def test_cuda_fit_and_certificate_match_cpu():
-    """Same seed on CPU and CUDA: both reach ε, the sampled sups agree to rounding-level
-    drift, and the CUDA certificate (torch enclosures on the GPU, batch 16384) reaches the
-    CPU one's verdict; with the CPU's batch it finds the same bound."""
+    """Same seed on CPU and CUDA: both reach ε (the trajectories may part: the GPU's exp and
+    matmul round differently), and the CUDA certificate (torch enclosures on the GPU, batch
+    16384) reaches the CPU one's verdict; with the CPU's batch it finds the same bound."""
     from verify.certify import certify_sup
     from verify.claims.pipeline import certify_model
     from verify.claims.policy import Policy
 
     a, b = _fit("cpu"), _fit("cuda")
     assert a.status == b.status == "reached"
-    assert b.sampled_sup.value == pytest.approx(a.sampled_sup.value, rel=0.2)
+    assert max(a.sampled_sup.value, b.sampled_sup.value) <= 1e-3
     rel = gaussian(0.5)
     pol = Policy(certify=True, train_margin=0.7, seed=0, certify_leaves=20_000,
                  certify_wall_clock_s=120.0)
