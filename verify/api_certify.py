@@ -43,9 +43,11 @@ CERTIFY = Theorem(
 
 
 def certify_layers(rel: Relation, phi: Layers, psi: Layers | None, activation: str, eps: float,
-                   *, seed: int = 0, time_budget_s: float = 60.0) -> Result:
+                   *, seed: int = 0, time_budget_s: float = 60.0,
+                   device: str = "cpu") -> Result:
     """The certifier's verdict on ``sup |r − <φ, ψ>| ≤ eps`` as a :class:`Result` (the one call
-    of :func:`verify.certify.certify_sup` in the user API)."""
+    of :func:`verify.certify.certify_sup` in the user API). ``device`` other than ``"cpu"``
+    runs the enclosures on the torch backend there (:mod:`verify.certify.torch_taylor`)."""
     from verify.certify import certify_sup
 
     if rel.expr is None:
@@ -55,14 +57,15 @@ def certify_layers(rel: Relation, phi: Layers, psi: Layers | None, activation: s
             "not attempted", relation=rel.describe()).because("hypothesis:symbolic",
                                                               Strength.NONE)
     symmetric = psi is None and rel.x_box == rel.y_box and rel.symmetric
+    dev = None if str(device) == "cpu" else str(device)
     try:
         cert = certify_sup(rel, phi, psi, activation, eps=eps, time_budget_s=time_budget_s,
-                           symmetric=symmetric, seed=seed)
+                           symmetric=symmetric, seed=seed, device=dev)
     except ValueError as exc:
         if not symmetric:
             raise
         cert = certify_sup(rel, phi, psi, activation, eps=eps, time_budget_s=time_budget_s,
-                           symmetric=False, seed=seed)
+                           symmetric=False, seed=seed, device=dev)
         cert.extra["symmetric_pruning_refused"] = str(exc)
     evidence = {"certificate": cert.to_dict(), "eps": eps, "activation": activation}
     if cert.status == "certified":
@@ -90,7 +93,8 @@ def certify_layers(rel: Relation, phi: Layers, psi: Layers | None, activation: s
 def _certificate(instance, ctx) -> Result:
     return certify_layers(instance["relation"], instance["phi"], instance["psi"],
                           instance["activation"], instance["eps"], seed=ctx.seed,
-                          time_budget_s=instance["time_budget_s"])
+                          time_budget_s=instance["time_budget_s"],
+                          device=str(getattr(ctx, "device", "cpu")))
 
 
 def _as_layers(net: Any, where: str, arch: str | None = None) -> tuple[Layers, Layers | None,
@@ -140,8 +144,9 @@ def resolve_networks(rel: Relation, phi: Any, psi: Any = None, *, arch: str | No
 
 def certify_model(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed: int = 0,
             time_budget_s: float = 60.0, out: str | Path | None = None,
-            arch: str | None = None, psi_arch: str | None = None):
+            arch: str | None = None, psi_arch: str | None = None, device: str = "cpu"):
     """Certify ``sup |r − <φ, ψ>| ≤ eps`` for torch modules (or model files; ψ = φ if absent).
+    ``device``: ``"cpu"`` (numpy enclosures) or ``"cuda"`` (the torch backend on the GPU).
 
     Returns a :class:`verify.api.ClaimReport` whose verdict is the certificate's Result.
     """
@@ -158,14 +163,14 @@ def certify_model(rel: Relation, phi: Any, psi: Any = None, *, eps: float, seed:
                     f"your claim: the given networks are within {eps:g} of {rel.name}")
     thm = replace(CERTIFY, instances=[inst])
     outcome = run_case(thm, inst, thm.checks["certificate"], Status.CONFIRMED,
-                       profile=get_profile("standard"), run_seed=seed)
+                       profile=get_profile("standard"), run_seed=seed, device=device)
     neurons = sum(w.shape[0] for w, _ in phi_l[:-1]) + (
         0 if psi_l is None else sum(w.shape[0] for w, _ in psi_l[:-1]))
     model = "<φ,φ>" if psi_l is None else "<φ,ψ>"
     claim = (f"{rel.name}: the given {model} model ({neurons} hidden neurons, {act}) has "
              f"sup |r − {model}| ≤ {eps:g}")
     verdict = outcome.result
-    report = ClaimReport(claim, [outcome], verdict, "standard", seed, "cpu",
+    report = ClaimReport(claim, [outcome], verdict, "standard", seed, device,
                          {"eps": eps, "activation": act}, started_at=started)
     if out is not None:
         report.write_report(directory=new_report_dir(out, seed))  # one case: written at once

@@ -51,6 +51,8 @@ def add_user_commands(sub) -> None:
     cert.add_argument("--budget", type=float, default=60.0,
                       help="certifier time budget in seconds (default 60)")
     cert.add_argument("--seed", type=int, default=0)
+    cert.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda"],
+                      help="where the enclosures run (cuda: the torch backend on the GPU)")
     cert.add_argument("--out", default="reports", help="parent folder of the report (reports/)")
 
 
@@ -129,14 +131,16 @@ def _check(args: argparse.Namespace, UsageError) -> int:
 
 def _certify(args: argparse.Namespace, UsageError) -> int:
     from verify.api_certify import certify_model
+    from verify.core.context import resolve_device
 
     eps = _eps(args.eps)
+    device = resolve_device(args.device)
     rel = _relation(args.relation, args)
     if not (math.isfinite(args.budget) and args.budget > 0):
         raise UsageError(f"--budget must be a positive number of seconds, got {args.budget}")
     report = certify_model(rel, args.model, args.psi, eps=eps, seed=args.seed,
                      time_budget_s=args.budget, out=args.out, arch=args.arch,
-                     psi_arch=args.psi_arch)
+                     psi_arch=args.psi_arch, device=device)
     return _print(report)
 
 

@@ -292,11 +292,12 @@ def certify_sup(
     max_leaves: int = 2_000_000,
     symmetric: bool = False,
     seed: int = 0,
-    batch: int = 1024,
+    batch: int | None = None,
     rel_gap: float | None = None,
     n_samples: int = 4096,
     form: str = "auto",
     taylor_order: int = 5,
+    device: str | None = None,
 ) -> Certificate:
     """Certify ``sup_{X×Y} |r(x,y) − ⟨φ(x), ψ(y)⟩| ≤ eps`` by branch and bound (ours).
 
@@ -313,7 +314,13 @@ def certify_sup(
     Taylor form when r and the activation are C² (for ReLU, on the boxes where no
     pre-activation crosses 0, where the network is affine); ``"mean-value"`` uses first
     order only; ``"naive"`` drops both (separate enclosures of r and ⟨φ, ψ⟩; for comparison
-    only).  ``"auto"`` (default) takes ``"taylor"`` where it applies, else ``"interval"``."""
+    only).  ``"auto"`` (default) takes ``"taylor"`` where it applies, else ``"interval"``.
+
+    ``device``: ``None`` (default) evaluates the enclosures with numpy; a torch device
+    (``"cpu"``, ``"cuda"``) moves a Taylor-model enclosure to the torch backend of
+    :mod:`.torch_taylor` on that device (same bounds; other forms stay on numpy, and
+    ``extra["backend"]`` says which ran and why).  ``batch`` (leaves split per step): 1024 by
+    default, 16384 on a CUDA device (a GPU needs wide batches)."""
     expr = getattr(relation, "expr", None)
     if expr is None:
         raise ValueError("relation has no sympy expr; cannot certify")
@@ -351,6 +358,13 @@ def certify_sup(
     if enc is None:
         iform = "auto" if used == "interval" else used
         enc = ErrorEnclosure(expr, xs, ys, phi_layers, psi_layers, activation, form=iform)
+    backend = "numpy"
+    if device is not None:
+        from .torch_taylor import on_device
+
+        enc, backend = on_device(enc, expr, xs + ys, device)
+    if batch is None:
+        batch = 16384 if backend.startswith("torch on cuda") else 1024
     res_start = time.perf_counter()
     res = branch_and_bound(
         enc,
@@ -396,6 +410,7 @@ def certify_sup(
             "taylor_order": taylor_order if used == "taylor" else None,
             "budget_exhausted": res.exhausted,
             "stopped_by_wall_clock": res.wall_clock_hit,
+            **({} if device is None else {"backend": backend, "batch": batch}),
         },
     )
 

@@ -115,7 +115,8 @@ def certify_model(relation: Any, model: Any, eps: float, ctx: Any = None, *,
     sym = model.symmetric if symmetric is None else bool(symmetric and model.symmetric)
     psi = None if model.symmetric else model.psi.layers()
     kw = dict(eps=float(eps), max_leaves=pol.certify_leaves,
-              time_budget_s=pol.certify_wall_clock_s, seed=pol.seed)
+              time_budget_s=pol.certify_wall_clock_s, seed=pol.seed,
+              device=None if pol.device == "cpu" else pol.device)  # cuda: torch enclosures
     try:
         try:
             cert = certify_sup(relation, model.phi.layers(), psi, model.phi.config.activation,

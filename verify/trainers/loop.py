@@ -46,11 +46,11 @@ def _build(cfg: FitConfig, dx: int, dy: int, seed: int, dev) -> InnerProductMode
                                    symmetric=cfg.symmetric, seed=seed, device=dev)
 
 
-def _spectral_warm(rel_fn, x_box, y_box, cfg: FitConfig, dx: int, dy: int):
+def _spectral_warm(rel_fn, x_box, y_box, cfg: FitConfig, dx: int, dy: int, dev="cpu"):
     from verify.trainers.warm import spectral_features
 
     fx, fy, _ = spectral_features(rel_fn, x_box, y_box, cfg.feature_dim,
-                                  symmetric=cfg.symmetric,
+                                  symmetric=cfg.symmetric, device=dev,
                                   n_per_axis=max(8, min(64, int(1600 ** (1 / max(dx, dy))))))
     return fx, fy
 
@@ -95,7 +95,7 @@ def train(relation: Any, cfg: FitConfig, *, device: str | torch.device = "cpu",
     theta = prob.theta()
     warm = cfg.warm_start
     if isinstance(warm, str):
-        warm = _spectral_warm(rel_fn, x_box, y_box, cfg, dx, dy)
+        warm = _spectral_warm(rel_fn, x_box, y_box, cfg, dx, dy, dev)
     n_net = prob.n_phi if sym else max(prob.n_phi, theta.numel() - prob.n_phi)
 
     def nodes(lo, hi, k, d):

@@ -39,9 +39,10 @@ def gauss_legendre_box(box: Any, n_per_axis: int) -> tuple[np.ndarray, np.ndarra
     return nodes, weights
 
 
-def _gram(fn: Callable, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    Xt = torch.as_tensor(X, dtype=torch.float64)
-    Yt = torch.as_tensor(Y, dtype=torch.float64)
+def _gram(fn: Callable, X: np.ndarray, Y: np.ndarray, device: Any = "cpu") -> np.ndarray:
+    """``r(X_i, Y_j)`` evaluated on ``device`` (the training device), returned as numpy."""
+    Xt = torch.as_tensor(X, dtype=torch.float64, device=device)
+    Yt = torch.as_tensor(Y, dtype=torch.float64, device=device)
     n, m = Xt.shape[0], Yt.shape[0]
     with torch.no_grad():
         out = fn(Xt.repeat_interleave(m, 0), Yt.repeat(n, 1))
@@ -56,6 +57,7 @@ def spectral_features(
     *,
     n_per_axis: int = 64,
     symmetric: bool = False,
+    device: Any = "cpu",
 ) -> tuple[FeatureFn, FeatureFn | None, np.ndarray]:
     """``(features_x, features_y or None, singular values)`` of rank ``rank``.
 
@@ -64,7 +66,7 @@ def spectral_features(
     """
     Xn, wx = gauss_legendre_box(x_box, n_per_axis)
     Yn, wy = (Xn, wx) if symmetric else gauss_legendre_box(y_box, n_per_axis)
-    K = _gram(relation_fn, Xn, Yn)
+    K = _gram(relation_fn, Xn, Yn, device)
     sx, sy = np.sqrt(wx), np.sqrt(wy)
     M = sx[:, None] * K * sy[None, :]
     if symmetric:
@@ -82,14 +84,16 @@ def spectral_features(
 
     def features_x(x: np.ndarray) -> np.ndarray:
         # Nyström extension u_i(x) = σ_i^{-1} Σ_b w_b r(x, y_b) v_i(y_b), times sqrt(σ_i)
-        Kx = _gram(relation_fn, np.asarray(x, dtype=np.float64).reshape(-1, Xn.shape[1]), Yn)
+        Kx = _gram(relation_fn, np.asarray(x, dtype=np.float64).reshape(-1, Xn.shape[1]), Yn,
+                   device)
         return (Kx * wy[None, :]) @ v_nodes / np.sqrt(s)[None, :]
 
     if symmetric:
         return features_x, None, s
 
     def features_y(y: np.ndarray) -> np.ndarray:
-        Ky = _gram(relation_fn, Xn, np.asarray(y, dtype=np.float64).reshape(-1, Yn.shape[1]))
+        Ky = _gram(relation_fn, Xn, np.asarray(y, dtype=np.float64).reshape(-1, Yn.shape[1]),
+                   device)
         return (Ky * wx[:, None]).T @ u_nodes / np.sqrt(s)[None, :]
 
     return features_x, features_y, s
