@@ -13,6 +13,11 @@ Errors are sampled sups (lower bounds, verify.certify.sampled), measured on a gr
 the training/check grids with local ascent. Writes reports/benchmarks/trainer_gain.{json,md}.
 Options: ``--budget SECONDS`` (default 60), ``--seeds 0 1 ...``, ``--threads N``,
 ``--targets [NAME ...]`` (also run the trainer's targets, see ``TARGETS``), ``--no-gain``.
+
+Peers (issue 17, goal 7; :mod:`bench.peers`): the same network from the same initial seed trained
+by Adam on the MSE at each learning rate of a sweep (1e-3, 3e-3, 1e-2, 3e-2; full batch on 256
+fixed uniform points) and by L-BFGS (strong Wolfe), each with ``--peers-factor`` (10) times the
+``full`` variant's wall time; the ratio is stated against the best peer. ``--no-peers`` skips.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from verify.reports import atomic_write
 from verify.trainers import fit_inner_product
 
 OUT = Path("reports/benchmarks")
@@ -162,7 +168,45 @@ def run(budget: float, seeds: list[int]) -> list[dict]:
     return rows
 
 
-def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) -> None:
+def run_peers(rows: list[dict], factor: float, seed: int) -> dict | None:
+    """The peer sweep with ``factor`` × the ``full`` variant's time (seed ``seed``)."""
+    from bench import peers
+    from bench.common import INSTANCES
+
+    full = next((r for r in rows if r["variant"] == "full" and r["seed"] == seed), None)
+    if full is None:
+        return None
+    net = {k: NET[k] for k in ("width", "depth", "feature_dim")}
+    sw = peers.sweep(INSTANCES["gauss1d"], eps=EPS, budget_s=factor * full["wall_s"], seed=seed,
+                     n_points=256, **net)
+    best = next((p for p in sw["peers"] if p["peer"] == sw["best"]), None)
+    reached = full["status"] == "reached"
+    ratio, verdict = peers.verdict(full["wall_s"], reached, best, factor, EPS)
+    for p in sw["peers"]:
+        print(f"peer {p['peer']}: reached {p['reached']} in {p['time_s']:.1f} s, best "
+              f"{p['best_grid_error']:.2e}", flush=True)
+    return {"factor": factor, "seed": seed, "ours_s": full["wall_s"], "peers": sw["peers"],
+            "best": sw["best"], "ratio": ratio, "verdict": verdict}
+
+
+def _peer_lines(pr: dict) -> list[str]:
+    lines = [
+        f"## Peers (same network, same initial seed {pr['seed']}, budget {pr['factor']:g} x "
+        f"the full method's {pr['ours_s']:.1f} s)",
+        "",
+        "Errors: max over the 801-point grid's pairs (a lower bound on the sup).",
+        "",
+        "| peer | reached | time (s) | steps | best grid error |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {p['peer']}{' (best)' if p['peer'] == pr['best'] else ''} | {p['reached']} | "
+              f"{p['time_s']:.1f} | {p['steps']} | {p['best_grid_error']:.2e} |"
+              for p in pr["peers"]]
+    return lines + ["", f"Verdict: {pr['verdict']}.", ""]
+
+
+def write(rows: list[dict], budget: float, threads: int, targets: list[dict],
+          peer_run: dict | None = None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {
         "benchmark": "trainer_gain",
@@ -177,8 +221,9 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) ->
         "note": "sampled sup = lower bound on the true sup error; the "
         "machine was shared with other jobs, so times are upper estimates",
     }
-    (OUT / "trainer_gain.json").write_text(
-        json.dumps({**meta, "rows": rows, "targets": targets}, indent=2)
+    atomic_write(
+        OUT / "trainer_gain.json",
+        json.dumps({**meta, "rows": rows, "targets": targets, "peers": peer_run}, indent=2)
     )
     lines = [
         "# Trainer gain: plain MSE + L-BFGS vs. the full method",
@@ -211,7 +256,9 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) ->
             for t in targets
         ]
         lines.append("")
-    (OUT / "trainer_gain.md").write_text("\n".join(lines))
+    if peer_run:
+        lines += _peer_lines(peer_run)
+    atomic_write(OUT / "trainer_gain.md", "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,11 +273,14 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the trainer targets (all, or the names given)",
     )
     ap.add_argument("--no-gain", action="store_true", help="skip the variant comparison")
+    ap.add_argument("--no-peers", action="store_true", help="skip the Adam / L-BFGS peers")
+    ap.add_argument("--peers-factor", type=float, default=10.0)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     rows = [] if args.no_gain else run(args.budget, args.seeds)
     targets = [] if args.targets is None else run_targets(args.seeds[0], args.targets or None)
-    write(rows, args.budget, args.threads, targets)
+    peer_run = None if args.no_peers else run_peers(rows, args.peers_factor, args.seeds[0])
+    write(rows, args.budget, args.threads, targets, peer_run)
     print(f"wrote {OUT / 'trainer_gain.json'} and .md")
 
 

@@ -1,0 +1,122 @@
+"""Issue 17's acceptance table from the benchmark reports (pure: JSON in, rows and markdown out).
+
+One row per goal: ``goal``, ``target``, ``measured`` (the numbers, or how far it got),
+``pass`` (True / False / None = not measured) and ``source`` (the report it came from). Sources:
+
+* ``benchmarks`` (:mod:`bench.run_all`): goal 5 from the features rows (MLP features against the
+  rigorous rank floor on [-1,1]² at 1e-3), goal 7 from the time-to-ε peers;
+* ``goals`` (:mod:`bench.goals`): goals 1, 2 and 6;
+* any other report (``certify_scaling``, ``train_scaling``, ``gpu``, ...) that carries its own
+  ``"acceptance": [{"goal": n, "target": ..., "measured": ..., "pass": ...}, ...]`` list: its
+  rows are taken as they are (so goals 3, 4, 5 and 8 are judged by the module that measures them).
+
+A goal no report speaks about gets a "not measured" row, never a silent gap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: the goals of issue 17 (short targets)
+GOALS: dict[int, str] = {
+    1: "1-D Gaussian certified at 1e-4, <= 64 neurons, train + certify <= 60 s",
+    2: "[-1,1]^2 Gaussian certified at 1e-3, <= 256 neurons, <= 10 min",
+    3: "6-D input ([-1,1]^3 Gaussian) certified at 1e-2 in <= 30 min; 4-D U <= 1.1 L in <= 5 min",
+    4: "cost growth table: certify time / leaves vs dimension and eps, training time vs eps",
+    5: "2-D trained feature count <= 1.2x the rigorous rank floor at 1e-3",
+    6: "hard smooth kernels (r* <= 10): 1e-3 with <= 32 neurons in <= 60 s, 5 seeds",
+    7: "fair peers: Adam lr sweep (1e-3..3e-2) + L-BFGS, ratio to the best peer",
+    8: "GPU: >= 20x over the 2-core CPU (B&B leaves/s, training time to eps)",
+}
+SWEEP = (1e-3, 3e-3, 1e-2, 3e-2)
+
+
+def _row(goal: int, measured: str, ok: bool | None, source: str) -> dict[str, Any]:
+    return {"goal": goal, "target": GOALS[goal], "measured": measured, "pass": ok,
+            "source": source}
+
+
+def _cert_goal(goal: int, r: dict[str, Any]) -> dict[str, Any]:
+    txt = (f"{r['neurons']} neurons, m={r['m']}: trained {r['status']} (sampled "
+           f"{r['sampled_sup']:.2e}) in {r['train_s']:.1f} s; certificate {r['cert_status']} "
+           f"U={r['U']:.3g}, L={r['L']:.3g}, {r['leaves']} leaves, {r['certify_s']:.1f} s; "
+           f"total {r['total_s']:.1f} s (limit {r['limit_s']:g} s)")
+    return _row(goal, txt, bool(r["met"]), "goals")
+
+
+def _hard_kernels(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    scope = [r for r in rows if r["in_scope"]]
+    parts = [f"{r['kernel']} r*={r['r_floor']}{'' if r['in_scope'] else ' (>10, out of scope)'}"
+             f": {r['reached']}/{r['seeds']}, max {r['time_s']['max']:.1f} s, sup "
+             f"{r['sampled_sup']['min']:.1e}..{r['sampled_sup']['max']:.1e}" for r in rows]
+    ok = all(r["met"] for r in scope) if scope else None
+    return _row(6, "; ".join(parts), ok, "goals")
+
+
+def _peers(t: dict[str, Any]) -> dict[str, Any]:
+    peers = t.get("peers") or []
+    lrs = {p["spec"]["lr"] for p in peers if p["spec"]["optimizer"] == "adam"}
+    has_lbfgs = any(p["spec"]["optimizer"] == "lbfgs" for p in peers)
+    complete = set(SWEEP) <= lrs and has_lbfgs
+    how = "" if complete else " (sweep incomplete: lrs " + ", ".join(
+        f"{x:g}" for x in sorted(lrs)) + f"; L-BFGS {'yes' if has_lbfgs else 'no'})"
+    return _row(7, f"{t['label']} eps={t['eps']:g}, {t['threads']} threads: {t['verdict']}{how}",
+                complete, "benchmarks")
+
+
+def _floor_2d(features: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def get(method: str) -> dict[str, Any] | None:
+        return next((r for r in features if (r["instance"], r["method"], r["eps"])
+                     == ("gauss2d", method, 1e-3)), None)
+
+    mlp, floor = get("mlp"), get("rank_bound")
+    if mlp is None or floor is None or not floor.get("features"):
+        return None
+    if mlp.get("features") is None:
+        return _row(5, f"MLP {mlp.get('display', 'not reached')}, rank floor "
+                       f"{floor['features']}", False, "benchmarks")
+    ratio = mlp["features"] / floor["features"]
+    return _row(5, f"MLP {mlp['features']} features, rank floor {floor['features']} "
+                   f"({ratio:.2f}x)", ratio <= 1.2, "benchmarks")
+
+
+def rows(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The acceptance rows, goal by goal, from ``{report name: its JSON}``."""
+    found: dict[int, list[dict[str, Any]]] = {}
+
+    def add(r: dict[str, Any] | None) -> None:
+        if r is not None:
+            found.setdefault(int(r["goal"]), []).append(r)
+
+    goals = (reports.get("goals") or {}).get("rows", {})
+    for g, key in ((1, "g1"), (2, "g2")):
+        if key in goals:
+            add(_cert_goal(g, goals[key]))
+    if goals.get("g6"):
+        add(_hard_kernels(goals["g6"]))
+    bench = reports.get("benchmarks") or {}
+    timing = [t for t in bench.get("time_to_eps") or [] if t.get("peers")]
+    if timing:
+        add(_peers(timing[0]))
+    if bench.get("features"):
+        add(_floor_2d(bench["features"]))
+    for name, rep in sorted(reports.items()):
+        for a in (rep or {}).get("acceptance") or []:
+            if isinstance(a, dict) and "goal" in a:
+                add({"target": GOALS.get(int(a["goal"]), ""), "source": name, **a})
+    out = []
+    for g in GOALS:
+        out += found.get(g) or [_row(g, "not measured (no report row)", None, "-")]
+    return out
+
+
+def verdict_text(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("pass" if ok else "FAIL")
+
+
+def markdown(acc: list[dict[str, Any]]) -> str:
+    """The acceptance table (goal, target, measured / how far, pass, source)."""
+    lines = ["| goal | target | measured (how far) | pass | source |", "|---|---|---|---|---|"]
+    lines += [f"| {a['goal']} | {a['target']} | {a['measured']} | {verdict_text(a['pass'])} | "
+              f"{a['source']} |" for a in acc]
+    return "\n".join(lines)
