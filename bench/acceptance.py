@@ -37,10 +37,14 @@ def _row(goal: int, measured: str, ok: bool | None, source: str) -> dict[str, An
 
 
 def _cert_goal(goal: int, r: dict[str, Any]) -> dict[str, Any]:
+    if r["cert_status"] == "refuted":  # U is not informative then: L > eps is the finding
+        cert = f"refuted (rigorous lower bound L={r['L']:.3g} > eps={r['eps']:g})"
+    else:
+        cert = f"{r['cert_status']} U={r['U']:.3g}, L={r['L']:.3g}"
     txt = (f"{r['neurons']} neurons, m={r['m']}: trained {r['status']} (sampled "
-           f"{r['sampled_sup']:.2e}) in {r['train_s']:.1f} s; certificate {r['cert_status']} "
-           f"U={r['U']:.3g}, L={r['L']:.3g}, {r['leaves']} leaves, {r['certify_s']:.1f} s; "
-           f"total {r['total_s']:.1f} s (limit {r['limit_s']:g} s)")
+           f"{r['sampled_sup']:.2e}) in {r['train_s']:.1f} s; certificate {cert}, "
+           f"{r['leaves']} leaves, {r['certify_s']:.1f} s; total {r['total_s']:.1f} s "
+           f"(limit {r['limit_s']:g} s)")
     return _row(goal, txt, bool(r["met"]), "goals")
 
 

@@ -37,11 +37,18 @@ def load_reports(out_dir: Path = OUT_DIR) -> dict[str, dict[str, Any]]:
 
 
 def _where(rep: dict[str, Any]) -> str:
-    m = rep.get("machine") or {}
-    if not m:
-        return "date and machine not recorded"
-    return (f"{m.get('date_utc', '?')}, {m.get('cpu_count', '?')} CPUs "
-            f"{m.get('processor', '')}, torch {m.get('torch', '?')}")
+    """A report's date and machine, wherever it keeps them (``machine`` or ``meta.machine``)."""
+    meta = rep.get("meta") if isinstance(rep.get("meta"), dict) else {}
+    m = rep.get("machine") or meta.get("machine")
+    date = (m.get("date_utc") if isinstance(m, dict) else None) or meta.get("date_utc") \
+        or rep.get("date_utc")
+    if isinstance(m, dict):
+        load = m.get("load_avg_1m")
+        m = (f"{m.get('cpu_count', '?')} CPUs {m.get('processor', '')}, torch "
+             f"{m.get('torch', '?')}" + (f", load {load:g}" if load is not None else ""))
+    elif m is None and rep.get("cpus"):
+        m = f"{rep['cpus']} CPUs, torch {rep.get('torch', '?')}"
+    return f"{date or 'date not recorded'}, {m or 'machine not recorded'}"
 
 
 def _features(bench: dict[str, Any]) -> list[str]:

@@ -69,10 +69,12 @@ def test_train_peer_starts_from_the_same_seed_and_stops_at_eps():
 
 
 def _canned() -> dict:
-    g1 = {"neurons": 32, "m": 10, "status": "reached", "sampled_sup": 3.6e-5, "train_s": 1.3,
+    g1 = {"eps": 1e-4, "neurons": 32, "m": 10, "status": "reached", "sampled_sup": 3.6e-5,
+          "train_s": 1.3,
           "cert_status": "certified", "U": 9.5e-5, "L": 3.6e-5, "leaves": 160,
           "certify_s": 0.6, "total_s": 1.9, "limit_s": 60.0, "met": True}
-    g2 = {**g1, "neurons": 256, "m": 40, "cert_status": "undecided", "U": 2e-3, "met": False}
+    g2 = {**g1, "neurons": 256, "m": 40, "cert_status": "undecided", "U": 2e-3, "met": False,
+          "eps": 1e-3}
     hard = [{"kernel": "cauchy", "r_floor": 6, "in_scope": True, "reached": 5, "seeds": 5,
              "time_s": {"min": 1.0, "median": 1.2, "max": 1.5},
              "sampled_sup": {"min": 5e-4, "median": 7e-4, "max": 9e-4}, "met": True},
@@ -102,6 +104,10 @@ def test_acceptance_rows_from_canned_reports():
     bad = _canned()
     bad["benchmarks"]["time_to_eps"][0]["peers"].pop(0)  # lr 1e-3 missing
     assert next(a for a in acceptance.rows(bad) if a["goal"] == 7)["pass"] is False
+    ref = _canned()
+    ref["goals"]["rows"]["g2"].update(cert_status="refuted", U=33.0, L=1.5e-3)
+    g2 = next(a for a in acceptance.rows(ref) if a["goal"] == 2)
+    assert "L=0.0015 > eps=0.001" in g2["measured"] and "U=33" not in g2["measured"]
     md = acceptance.markdown(acceptance.rows(_canned()))
     assert md.count("\n") == 9 and "FAIL" in md and "| n/a |" in md
 
