@@ -43,14 +43,14 @@ class PeerSpec:
     optimizer: str
     lr: float
     batch: int | None = None
-    plateau: bool = False  # Adam: halve the lr when the loss has not improved for 100 steps
+    plateau: int = 0  # Adam: halve the lr when the loss has not improved for this many steps
 
     @property
     def name(self) -> str:
         mode = "full batch" if self.batch is None else f"minibatch {self.batch}"
         if self.optimizer == "lbfgs":
             return f"L-BFGS (strong Wolfe, lr {self.lr:g}) on MSE, {mode}"
-        sched = ", lr halved on plateaus" if self.plateau else ""
+        sched = f", lr halved after {self.plateau}-step plateaus" if self.plateau else ""
         return f"Adam (lr {self.lr:g}{sched}) on MSE, {mode}"
 
 
@@ -112,7 +112,7 @@ def train_peer(spec: PeerSpec, inst: Instance, *, width: int, depth: int, featur
     else:
         opt = torch.optim.Adam(model.parameters(), lr=spec.lr)
         per_check = check_every
-    sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=100)
+    sched = (torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=spec.plateau)
              if spec.plateau and spec.optimizer == "adam" else None)
 
     def closure() -> torch.Tensor:

@@ -141,3 +141,22 @@ def test_run_all_piece_selection():
         run_all.selected("nonsense", "")
     res = run_all.bench_subprocess("no_such_bench_module", quick=True)
     assert res["skipped"] and "not present" in res["note"]
+
+
+def test_run_all_markdown_renders_peers_old_baselines_and_issue17_table():
+    from bench.common import machine_info
+
+    t = _canned()["benchmarks"]["time_to_eps"][0]
+    t.update(network={"width": 16, "depth": 1, "feature_dim": 8}, neurons=16, factor=10.0,
+             ours={"reached": True, "time_s": 2.0, "grid_error": 3e-4, "sampled_sup": 3e-4},
+             best_peer=t["peers"][-1], command="bench.time_to_eps.run()")
+    old = {k: v for k, v in t.items() if k not in ("peers", "best_peer", "command")}
+    old["baseline"] = {"lr": 1e-3, "reached": False, "time_s": 20.0, "best_grid_error": 0.157}
+    data = {"quick": False, "machine": machine_info(), "grids": {}, "features": [],
+            "time_to_eps": [t, old], "acceptance": [], "figures": [],
+            "goals": {"skipped": True, "note": "bench/goals.py not present: not run"},
+            "carried": ["suite_cost"], "acceptance17": acceptance.rows(_canned())}
+    md = run_all.markdown(data)
+    assert "**(best peer)**" in md and "Adam (lr 0.001) on MSE, minibatch" in md
+    assert "not present: not run" in md and "carried over" in md
+    assert "Acceptance targets (issue 17)" in md
