@@ -258,12 +258,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"g1: {rows['g1']['cert_status']} U={rows['g1']['U']:.3g} "
               f"total {rows['g1']['total_s']:.1f} s", flush=True)
     if "g2" in only:
-        g2 = CertGoal("g2", gaussian(0.5, Box.cube(-1, 1, 2)), args.g2_eps, args.g2_width,
-                      args.g2_m, args.g2_margin * args.g2_eps,
+        # --quick: a smoke run at the known-easy 1e-2 configuration (128 neurons, m = 30)
+        eps2 = max(args.g2_eps, 1e-2) if q else args.g2_eps
+        g2 = CertGoal("g2", gaussian(0.5, Box.cube(-1, 1, 2)), eps2,
+                      min(args.g2_width, 128) if q else args.g2_width,
+                      min(args.g2_m, 30) if q else args.g2_m, args.g2_margin * eps2,
                       max_rounds=min(args.g2_rounds, 40) if q else args.g2_rounds,
                       max_leaves=min(args.g2_leaves, 50_000) if q else args.g2_leaves,
-                      max_neurons=256, limit_s=600.0, wall_s=min(args.g2_wall, 60) if q
-                      else args.g2_wall)
+                      max_neurons=256, limit_s=600.0,
+                      wall_s=min(args.g2_wall, 60) if q else args.g2_wall)
         rows["g2"] = run_cert_goal(g2, command)
         print(f"g2: {rows['g2']['status']} sup {rows['g2']['sampled_sup']:.3g}, "
               f"{rows['g2']['cert_status']} U={rows['g2']['U']:.3g} L={rows['g2']['L']:.3g}",

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import torch
 
+from bench.common import machine_info
 from verify.reports import atomic_write
 from verify.trainers import fit_inner_product
 
@@ -218,6 +219,7 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict],
         "torch": torch.__version__,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "machine": machine_info(),
         "note": "sampled sup = lower bound on the true sup error; the "
         "machine was shared with other jobs, so times are upper estimates",
     }

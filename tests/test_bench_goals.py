@@ -160,3 +160,24 @@ def test_run_all_markdown_renders_peers_old_baselines_and_issue17_table():
     assert "**(best peer)**" in md and "Adam (lr 0.001) on MSE, minibatch" in md
     assert "not present: not run" in md and "carried over" in md
     assert "Acceptance targets (issue 17)" in md
+
+
+def test_goal_kernels_are_symmetric_and_rank_floor_below_eig_count():
+    from bench import goals
+
+    lib = goals.kernels()
+    assert {"cauchy", "rational_quadratic", "sum_two_gaussians"} <= set(lib)
+    for rel in lib.values():
+        assert rel.symmetric
+    r = goals.truncation_ranks(lib["cauchy"], 1e-3)
+    assert 1 <= r["r_floor"] <= r["r_eig"]  # the floor is a theorem: no rank below it works
+    data = {"machine": {"date_utc": "d", "platform": "p", "cpu_count": 2, "torch": "t",
+                        "torch_threads": 1},
+            "rows": {**_canned()["goals"]["rows"]}}
+    for k in ("g1", "g2"):
+        data["rows"][k] = {**data["rows"][k], "goal": k, "relation": "gaussian", "dim": 1,
+                           "eps_train": 8e-5, "stopped_by_wall_clock": False, "command": "c"}
+    for h in data["rows"]["g6"]:
+        h.update(r_eig=h["r_floor"] + 1, m=10, width=32, limit_s=60.0, command="c6")
+    md = goals.markdown(data)
+    assert "| g1 |" in md and "| cauchy | 6 | 7 | yes |" in md and "| n/a |" in md
