@@ -150,9 +150,9 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def truncation_ranks(relation: Relation, eps: float) -> dict[str, int]:
+def truncation_ranks(relation: Relation, eps: float, grid_k: int = GRID_K) -> dict[str, int]:
     """Rigorous rank floor and truncated-eigendecomposition count on the 1-D grid Gram."""
-    X = relation.x_box.grid(GRID_K)
+    X = relation.x_box.grid(grid_k)
     K = relation.gram(X, X)
     eig = EigFloor(K)
     r_eig = next((m for m in range(1, eig.rank + 1) if eig.error(m) <= eps), eig.rank)

@@ -23,6 +23,7 @@ trainer's measured time (a safety limit that also counts the steps taken, which 
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -177,9 +178,13 @@ def sweep(inst: Instance, *, width: int, depth: int, feature_dim: int, eps: floa
     """Every peer of ``peers`` (default :func:`default_peers`) with the same budget; the best."""
     X = inst.grid() if X is None else X
     K = inst.k(X, X) if K is None else K
-    results = [train_peer(p, inst, width=width, depth=depth, feature_dim=feature_dim, eps=eps,
-                          budget_s=budget_s, seed=seed, X=X, K=K, **kw)
-               for p in (peers or default_peers())]
+    results = []
+    for p in peers or default_peers():
+        r = train_peer(p, inst, width=width, depth=depth, feature_dim=feature_dim, eps=eps,
+                       budget_s=budget_s, seed=seed, X=X, K=K, **kw)
+        results.append(r)
+        print(f"  peer {r['peer']}: reached {r['reached']} in {r['time_s']:.1f} s, "
+              f"{r['steps']} steps, best {r['best_grid_error']:.2e}", file=sys.stderr, flush=True)
     best = select_best(results)
     return {"peers": results, "best": None if best is None else best["peer"],
             "budget_s": budget_s}

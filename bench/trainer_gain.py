@@ -183,9 +183,6 @@ def run_peers(rows: list[dict], factor: float, seed: int) -> dict | None:
     best = next((p for p in sw["peers"] if p["peer"] == sw["best"]), None)
     reached = full["status"] == "reached"
     ratio, verdict = peers.verdict(full["wall_s"], reached, best, factor, EPS)
-    for p in sw["peers"]:
-        print(f"peer {p['peer']}: reached {p['reached']} in {p['time_s']:.1f} s, best "
-              f"{p['best_grid_error']:.2e}", flush=True)
     return {"factor": factor, "seed": seed, "ours_s": full["wall_s"], "peers": sw["peers"],
             "best": sw["best"], "ratio": ratio, "verdict": verdict}
 

@@ -169,7 +169,7 @@ def test_goal_kernels_are_symmetric_and_rank_floor_below_eig_count():
     assert {"cauchy", "rational_quadratic", "sum_two_gaussians"} <= set(lib)
     for rel in lib.values():
         assert rel.symmetric
-    r = goals.truncation_ranks(lib["cauchy"], 1e-3)
+    r = goals.truncation_ranks(lib["cauchy"], 1e-3, grid_k=201)
     assert 1 <= r["r_floor"] <= r["r_eig"]  # the floor is a theorem: no rank below it works
     data = {"machine": {"date_utc": "d", "platform": "p", "cpu_count": 2, "torch": "t",
                         "torch_threads": 1},
