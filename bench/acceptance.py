@@ -6,9 +6,11 @@ One row per goal: ``goal``, ``target``, ``measured`` (the numbers, or how far it
 * ``benchmarks`` (:mod:`bench.run_all`): goal 5 from the features rows (MLP features against the
   rigorous rank floor on [-1,1]² at 1e-3), goal 7 from the time-to-ε peers;
 * ``goals`` (:mod:`bench.goals`): goals 1, 2 and 6;
-* any other report (``certify_scaling``, ``train_scaling``, ``gpu``, ...) that carries its own
-  ``"acceptance": [{"goal": n, "target": ..., "measured": ..., "pass": ...}, ...]`` list: its
-  rows are taken as they are (so goals 3, 4, 5 and 8 are judged by the module that measures them).
+* ``certify_scaling`` (goals 3, 4), ``train_scaling`` (goals 4, 5) and ``gpu_vs_cpu`` (goal 8),
+  read by the small adapters below (defensive: a field they cannot find gives a "see the report"
+  row, never an exception);
+* any report that carries its own ``"acceptance": [{"goal": n, "measured": ..., "pass": ...}]``
+  list: its rows are taken as they are.
 
 A goal no report speaks about gets a "not measured" row, never a silent gap.
 """
@@ -84,6 +86,76 @@ def _floor_2d(features: list[dict[str, Any]]) -> dict[str, Any] | None:
                    f"({ratio:.2f}x)", ratio <= 1.2, "benchmarks")
 
 
+def _v(x: Any) -> str:
+    """Compact text for a fitted-growth value (floats to 3 digits, dicts as k=v)."""
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    if isinstance(x, dict):
+        return "(" + ", ".join(f"{k}={_v(v)}" for k, v in x.items()) + ")"
+    if isinstance(x, list):
+        return "[" + ", ".join(_v(v) for v in x) + "]"
+    return str(x)
+
+
+def _certify_scaling(rep: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = rep.get("rows") or []
+    out = []
+    six = [r for r in rows if r.get("input_dim") == 6]
+    tight = [r for r in rows if r.get("input_dim") == 4 and r.get("rel_gap")]
+    parts, ok = [], None
+    for r in six:
+        parts.append(f"6-D eps={r['eps']:g}: {r['status']}, U={r['U']:.3g}, L={r['L']:.3g}, "
+                     f"{r['leaves']} leaves, {r['time_s']:.0f} s")
+    if six:
+        ok = any(r["status"] == "certified" and r["eps"] <= 1e-2 and r["time_s"] <= 1800
+                 for r in six)
+    for r in tight:
+        parts.append(f"4-D U/L={r['U_over_L']:.3g} in {r['time_s']:.0f} s")
+        good = r["U_over_L"] <= 1.1 and r["time_s"] <= 300
+        ok = good if ok is None else (ok and good)
+    if not six:
+        parts.append("no 6-D row")
+        ok = False if rows else None
+    out.append(_row(3, "; ".join(parts), ok, "certify_scaling"))
+    growth = rep.get("growth")
+    out.append(_row(4, "certification: " + (", ".join(f"{k}={_v(v)}" for k, v in growth.items())
+                                            if growth else "no fitted growth"),
+                    bool(growth), "certify_scaling"))
+    return out
+
+
+def _train_scaling(rep: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    growth = rep.get("growth")
+    out.append(_row(4, "training time vs eps, fitted per input dimension: " + (
+        ", ".join(f"d={k}: {_v(v)}" for k, v in growth.items()) if growth else "none"),
+        bool(growth), "train_scaling"))
+    f = rep.get("feature_row")
+    if f:
+        if f.get("features") is None:
+            txt, ok = (f"{f.get('display', 'not reached')} features vs rank floor "
+                       f"{f['rank_floor']} (error {f.get('error_at_goal_m', float('nan')):.2e} "
+                       f"at m={f.get('goal_m')})"), False
+        else:
+            ratio = f["features"] / f["rank_floor"]
+            txt, ok = (f"{f['features']} features vs rank floor {f['rank_floor']} "
+                       f"({ratio:.2f}x)"), ratio <= 1.2
+        out.append(_row(5, txt, ok, "train_scaling"))
+    return out
+
+
+def _gpu(rep: dict[str, Any]) -> list[dict[str, Any]]:
+    if not rep.get("cuda"):
+        return [_row(8, "no CUDA device in the run that wrote it: " + str(rep.get("note", "")),
+                     None, "gpu_vs_cpu")]
+    return [_row(8, f"CUDA {rep['cuda']}: see gpu_vs_cpu.md", None, "gpu_vs_cpu")]
+
+
+ADAPTERS = {"certify_scaling": _certify_scaling, "train_scaling": _train_scaling,
+            "gpu_vs_cpu": _gpu}
+ADAPTER_GOAL = {"certify_scaling": 3, "train_scaling": 5, "gpu_vs_cpu": 8}  # if unreadable
+
+
 def rows(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The acceptance rows, goal by goal, from ``{report name: its JSON}``."""
     found: dict[int, list[dict[str, Any]]] = {}
@@ -105,9 +177,16 @@ def rows(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     if bench.get("features"):
         add(_floor_2d(bench["features"]))
     for name, rep in sorted(reports.items()):
-        for a in (rep or {}).get("acceptance") or []:
-            if isinstance(a, dict) and "goal" in a:
-                add({"target": GOALS.get(int(a["goal"]), ""), "source": name, **a})
+        own = [a for a in (rep or {}).get("acceptance") or [] if isinstance(a, dict)
+               and "goal" in a and name != "benchmarks"]
+        for a in own:
+            add({"target": GOALS.get(int(a["goal"]), ""), "source": name, **a})
+        if not own and name in ADAPTERS:
+            try:
+                for r in ADAPTERS[name](rep):
+                    add(r)
+            except (KeyError, TypeError, ValueError) as exc:
+                add(_row(ADAPTER_GOAL[name], f"see {name}.md (unread field {exc})", None, name))
     out = []
     for g in GOALS:
         out += found.get(g) or [_row(g, "not measured (no report row)", None, "-")]

@@ -73,7 +73,7 @@ def _model(inst: Instance, width: int, depth: int, feature_dim: int, seed: int):
 
 def train_peer(spec: PeerSpec, inst: Instance, *, width: int, depth: int, feature_dim: int,
                eps: float, budget_s: float, seed: int = 0, X: np.ndarray | None = None,
-               K: np.ndarray | None = None, n_points: int = 512, pool: int = 2**20,
+               K: np.ndarray | None = None, n_points: int = 256, pool: int = 2**20,
                check_every: int = 50, max_steps: int | None = None) -> dict[str, Any]:
     """Train one peer until the grid sup error ≤ ``eps``, ``budget_s`` or ``max_steps``.
 

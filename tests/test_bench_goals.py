@@ -181,3 +181,28 @@ def test_goal_kernels_are_symmetric_and_rank_floor_below_eig_count():
         h.update(r_eig=h["r_floor"] + 1, m=10, width=32, limit_s=60.0, command="c6")
     md = goals.markdown(data)
     assert "| g1 |" in md and "| cauchy | 6 | 7 | yes |" in md and "| n/a |" in md
+
+
+def test_acceptance_adapters_for_the_other_benchmarks():
+    reps = {
+        "certify_scaling": {"growth": {"leaves_eps_exponent": 0.5}, "rows": [
+            {"input_dim": 6, "eps": 1e-1, "status": "certified", "U": 0.05, "L": 0.01,
+             "leaves": 10, "time_s": 100.0, "rel_gap": None},
+            {"input_dim": 4, "eps": 1e-2, "status": "certified", "U": 1.05e-3, "L": 1e-3,
+             "leaves": 10, "time_s": 100.0, "rel_gap": 0.1, "U_over_L": 1.05}]},
+        "train_scaling": {"growth": {"1": {"a": 0.1}}, "feature_row": {
+            "features": 30, "rank_floor": 26}},
+        "gpu_vs_cpu": {"cuda": None, "note": "no GPU"},
+    }
+    acc = acceptance.rows(reps)
+    by = {}
+    for a in acc:
+        by.setdefault(a["goal"], []).append(a)
+    assert by[3][0]["pass"] is False and "6-D eps=0.1" in by[3][0]["measured"]  # 1e-1 only
+    assert [a["pass"] for a in by[4]] == [True, True]
+    assert by[5][0]["pass"] is True and "1.15x" in by[5][0]["measured"]
+    assert by[8][0]["pass"] is None and "no CUDA" in by[8][0]["measured"]
+    broken = {"train_scaling": {"growth": {}, "feature_row": {"features": 3}}}  # no floor
+    rows = [a for a in acceptance.rows(broken) if a["source"] == "train_scaling"]
+    assert len(rows) == 1 and rows[0]["goal"] == 5 and rows[0]["pass"] is None
+    assert "unread field" in rows[0]["measured"]
