@@ -59,15 +59,13 @@ def _hard_kernels(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return _row(6, "; ".join(parts), ok, "goals")
 
 
-def _peers(t: dict[str, Any]) -> dict[str, Any]:
-    peers = t.get("peers") or []
+def _peers(what: str, verdict: str, peers: list[dict[str, Any]], source: str) -> dict[str, Any]:
     lrs = {p["spec"]["lr"] for p in peers if p["spec"]["optimizer"] == "adam"}
     has_lbfgs = any(p["spec"]["optimizer"] == "lbfgs" for p in peers)
     complete = set(SWEEP) <= lrs and has_lbfgs
     how = "" if complete else " (sweep incomplete: lrs " + ", ".join(
         f"{x:g}" for x in sorted(lrs)) + f"; L-BFGS {'yes' if has_lbfgs else 'no'})"
-    return _row(7, f"{t['label']} eps={t['eps']:g}, {t['threads']} threads: {t['verdict']}{how}",
-                complete, "benchmarks")
+    return _row(7, f"{what}: {verdict}{how}", complete, source)
 
 
 def _floor_2d(features: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -172,8 +170,13 @@ def rows(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         add(_hard_kernels(goals["g6"]))
     bench = reports.get("benchmarks") or {}
     timing = [t for t in bench.get("time_to_eps") or [] if t.get("peers")]
-    if timing:
-        add(_peers(timing[0]))
+    for t in timing[:1]:
+        add(_peers(f"{t['label']} eps={t['eps']:g}, {t['threads']} threads, "
+                   f"{t['network']['width']} neurons", t["verdict"], t["peers"], "benchmarks"))
+    gain = (reports.get("trainer_gain") or {}).get("peers")
+    if gain:
+        add(_peers(f"trainer_gain (32 neurons, m=10, eps=1e-3, ours {gain['ours_s']:.1f} s)",
+                   gain["verdict"], gain["peers"], "trainer_gain"))
     if bench.get("features"):
         add(_floor_2d(bench["features"]))
     for name, rep in sorted(reports.items()):

@@ -18,6 +18,8 @@ Peers (issue 17, goal 7; :mod:`bench.peers`): the same network from the same ini
 by Adam on the MSE at each learning rate of a sweep (1e-3, 3e-3, 1e-2, 3e-2; full batch on 256
 fixed uniform points) and by L-BFGS (strong Wolfe), each with ``--peers-factor`` (10) times the
 ``full`` variant's wall time; the ratio is stated against the best peer. ``--no-peers`` skips.
+``--variants full --keep`` reruns only the ``full`` variant and the peers and keeps the other
+rows of the previous report, marked as carried over.
 """
 
 from __future__ import annotations
@@ -132,10 +134,12 @@ def run_targets(seed: int, only: list[str] | None) -> list[dict]:
     return rows
 
 
-def run(budget: float, seeds: list[int]) -> list[dict]:
+def run(budget: float, seeds: list[int], variants: list[str] | None = None) -> list[dict]:
     rows = []
     for seed in seeds:
         for name, opts in VARIANTS.items():
+            if variants is not None and name not in variants:
+                continue
             t0 = time.perf_counter()
             res = fit_inner_product(
                 gauss,
@@ -235,10 +239,12 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict],
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['variant']} | {r['seed']} | {r['status']} | {r['sampled_sup']:.3e} | "
-        f"{r['time_s']:.1f} |"
+        f"| {r['variant']}{' *' if r.get('carried') else ''} | {r['seed']} | {r['status']} | "
+        f"{r['sampled_sup']:.3e} | {r['time_s']:.1f} |"
         for r in rows
     ]
+    if any(r.get("carried") for r in rows + targets):
+        lines += ["", "`*` / carried: kept from an earlier run (`--keep`), not remeasured now."]
     lines += ["", "Variants: " + "; ".join(f"`{k}` = {v}" for k, v in VARIANTS.items()), ""]
     if targets:
         lines += [
@@ -274,10 +280,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-gain", action="store_true", help="skip the variant comparison")
     ap.add_argument("--no-peers", action="store_true", help="skip the Adam / L-BFGS peers")
     ap.add_argument("--peers-factor", type=float, default=10.0)
+    ap.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the previous report's rows (and targets) that this run does not "
+                    "redo; they are marked as carried over")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    rows = [] if args.no_gain else run(args.budget, args.seeds)
+    rows = [] if args.no_gain else run(args.budget, args.seeds, args.variants)
     targets = [] if args.targets is None else run_targets(args.seeds[0], args.targets or None)
+    if args.keep and (OUT / "trainer_gain.json").exists():
+        old = json.loads((OUT / "trainer_gain.json").read_text())
+        done = {(r["variant"], r["seed"]) for r in rows}
+        rows = sorted([{**r, "carried": True} for r in old.get("rows", [])
+                       if (r["variant"], r["seed"]) not in done] + rows,
+                      key=lambda r: (r["seed"], list(VARIANTS).index(r["variant"])))
+        if args.targets is None:
+            targets = [{**t, "carried": True} for t in old.get("targets", [])]
     peer_run = None if args.no_peers else run_peers(rows, args.peers_factor, args.seeds[0])
     write(rows, args.budget, args.threads, targets, peer_run)
     print(f"wrote {OUT / 'trainer_gain.json'} and .md")

@@ -82,6 +82,7 @@ def _canned() -> dict:
              "time_s": {"min": 9.0, "median": 9.2, "max": 9.5},
              "sampled_sup": {"min": 2e-3, "median": 3e-3, "max": 4e-3}, "met": None}]
     t = {"label": "gaussian l=0.5 on [-1,1]", "eps": 1e-3, "threads": 2, "verdict": "v",
+         "network": {"width": 16, "depth": 1, "feature_dim": 8},
          "peers": [_peer("x", False, 1.0, 1e-2, lr=lr) for lr in acceptance.SWEEP]
          + [_peer("l", False, 1.0, 1e-2, opt="lbfgs", lr=1.0)]}
     feats = [{"instance": "gauss2d", "method": "mlp", "eps": 1e-3, "features": 39},
@@ -147,7 +148,7 @@ def test_run_all_markdown_renders_peers_old_baselines_and_issue17_table():
     from bench.common import machine_info
 
     t = _canned()["benchmarks"]["time_to_eps"][0]
-    t.update(network={"width": 16, "depth": 1, "feature_dim": 8}, neurons=16, factor=10.0,
+    t.update(neurons=16, factor=10.0,
              ours={"reached": True, "time_s": 2.0, "grid_error": 3e-4, "sampled_sup": 3e-4},
              best_peer=t["peers"][-1], command="bench.time_to_eps.run()")
     old = {k: v for k, v in t.items() if k not in ("peers", "best_peer", "command")}
