@@ -15,8 +15,8 @@ Options: ``--budget SECONDS`` (default 60), ``--seeds 0 1 ...``, ``--threads N``
 ``--targets [NAME ...]`` (also run the trainer's targets, see ``TARGETS``), ``--no-gain``.
 
 Peers (issue 17, goal 7; :mod:`bench.peers`): the same network from the same initial seed trained
-by Adam on the MSE at each learning rate of a sweep (1e-3, 3e-3, 1e-2, 3e-2; full batch on 256
-fixed uniform points) and by L-BFGS (strong Wolfe), each with ``--peers-factor`` (10) times the
+by Adam on the MSE at each learning rate of a sweep (1e-3, 3e-3, 1e-2, 3e-2; full batch on a
+256-point uniform grid) and by L-BFGS (strong Wolfe), each with ``--peers-factor`` (10) times the
 ``full`` variant's wall time; the ratio is stated against the best peer. ``--no-peers`` skips.
 ``--variants full --keep`` reruns only the ``full`` variant and the peers and keeps the other
 rows of the previous report, marked as carried over.
@@ -255,7 +255,8 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict],
             "|---|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {t['target']} | {'sym' if t['symmetric'] else 'asym'}, {t['neurons']} neurons,"
+            f"| {t['target']}{' *' if t.get('carried') else ''} | "
+            f"{'sym' if t['symmetric'] else 'asym'}, {t['neurons']} neurons,"
             f" m={t['feature_dim']}, {t.get('activation', 'tanh')} | {t['eps']:g} | "
             f"{t['status']} | {t['sampled_sup']:.3e} | {t['time_s']:.1f} | {t['limit_s']} |"
             for t in targets

@@ -55,7 +55,7 @@ def test_train_peer_starts_from_the_same_seed_and_stops_at_eps():
     inst = INSTANCES["gauss1d"].with_grid(11)
     kw = dict(width=4, depth=1, feature_dim=2, budget_s=30.0, n_points=16, check_every=2)
     torch.set_num_threads(1)
-    for spec in (peers.PeerSpec("adam", 1e-2), peers.PeerSpec("lbfgs", 1.0),
+    for spec in (peers.PeerSpec("adam", 1e-2), peers.PeerSpec("lbfgs", 1.0, grid=True),
                  peers.PeerSpec("adam", 1e-2, batch=8)):
         out = peers.train_peer(spec, inst, eps=10.0, pool=64, **kw)
         assert out["reached"] and out["steps"] >= 1
