@@ -48,7 +48,9 @@ def _where(rep: dict[str, Any]) -> str:
              f"{m.get('torch', '?')}" + (f", load {load:g}" if load is not None else ""))
     elif m is None and rep.get("cpus"):
         m = f"{rep['cpus']} CPUs, torch {rep.get('torch', '?')}"
-    return f"{date or 'date not recorded'}, {m or 'machine not recorded'}"
+    carried = rep.get("carried")
+    note = f" (pieces carried from an earlier run: {', '.join(carried)})" if carried else ""
+    return f"{date or 'date not recorded'}, {m or 'machine not recorded'}{note}"
 
 
 def _features(bench: dict[str, Any]) -> list[str]:

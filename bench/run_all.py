@@ -303,7 +303,8 @@ def selected(only: str, skip: str) -> set[str]:
     return (names(only) if only else set(PIECES)) - names(skip)
 
 
-def _timing(cache: RowCache, rows: list[dict], cfg, quick: bool) -> list[dict]:
+def _timing(cache: RowCache, rows: list[dict], cfg, quick: bool,
+            threads: tuple[int, ...] = (2, 1)) -> list[dict]:
     timing = cache.get("time_to_eps_peers")
     if timing is None:
         mlp = _count(rows, "gauss1d", "mlp", 1e-2 if quick else 1e-3)
@@ -312,7 +313,7 @@ def _timing(cache: RowCache, rows: list[dict], cfg, quick: bool) -> list[dict]:
                                    certify_budget_s=20, grid_k=201, threads=th)
                    if quick else
                    time_to_eps.run(feature_dim=m, width=cfg.mlp_width(m), threads=th))
-                  for th in (2, 1)]
+                  for th in threads]
         cache.put("time_to_eps_peers", timing)
     return timing
 
@@ -326,6 +327,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     help="start no new feature row after this many minutes (rows 'not run')")
     ap.add_argument("--only", default="", help="comma list of: " + ",".join(PIECES))
     ap.add_argument("--skip", default="", help="comma list of pieces to leave out")
+    ap.add_argument("--peer-threads", default="2,1",
+                    help="torch thread counts of the time-to-eps rows (one row each)")
     args = ap.parse_args(argv)
     run = selected(args.only, args.skip)
     quick = args.quick
@@ -378,7 +381,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             data.setdefault("features", rows)
         if "peers" in run:
             t2 = prog.add_task("time to eps (ours, then the Adam / L-BFGS peers)", total=1)
-            data["time_to_eps"] = _timing(cache, rows, cfg, quick)
+            data["time_to_eps"] = _timing(cache, rows, cfg, quick, tuple(
+                int(t) for t in args.peer_threads.split(",")))
             prog.advance(t2)
         else:
             carry("time_to_eps")

@@ -125,6 +125,7 @@ def test_readme_section_rewritten_between_markers_only():
         readme.rewrite("# no section\n", "x")
     body = readme.section(_canned())
     assert "Issue 17 acceptance" in body and "```" not in body  # no code block for the tests
+    assert "carried from an earlier run: features" in readme._where({"carried": ["features"]})
 
 
 def test_committed_readme_has_the_markers():
