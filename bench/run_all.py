@@ -1,12 +1,19 @@
-"""All benchmarks in one command: ``python -m bench.run_all [--quick] [--resume]``.
+"""All benchmarks in one command: ``python -m bench.run_all [--quick] [--resume] [--only ...]``.
 
-Runs :mod:`bench.features_to_eps`, :mod:`bench.time_to_eps`, :mod:`bench.suite_cost` and, when
-present, ``python -m bench.certify_tightness`` (a subprocess; its own files are summarised), then
-writes ``reports/benchmarks/benchmarks.json``, ``benchmarks.md`` (tables with the date and the
-machine) and one log-log figure per instance (``features_<instance>.png``: sup error against
-the number of features, one curve per method). ``--quick`` writes ``benchmarks_quick.*`` and
-``features_quick_<instance>.png`` instead, so it never overwrites a full run. Finished pieces are
-cached in ``reports/benchmarks/.cache/`` (atomic writes); ``--resume`` reuses them.
+Pieces (``--only`` names a subset, ``--skip`` leaves some out): ``features``
+(:mod:`bench.features_to_eps`), ``peers`` (:mod:`bench.time_to_eps`: our trainer against the
+best-tuned Adam / L-BFGS peers), ``suite`` (:mod:`bench.suite_cost`) and, as subprocesses
+``python -m bench.<name> [--quick]`` when the module exists (skipped with a note otherwise),
+``certify`` (certify_tightness), ``goals`` (:mod:`bench.goals`: issue 17 goals 1, 2, 6),
+``train_scaling`` and ``certify_scaling``. A piece not run keeps its previous result from the last
+``benchmarks.json`` (listed under ``carried``). Then ``readme`` rewrites README's benchmark section
+(:mod:`bench.readme`, full runs only). It writes ``reports/benchmarks/benchmarks.json``,
+``benchmarks.md`` (tables with the date and the machine) and one log-log figure per instance
+(``features_<instance>.png``: sup error against the number of features, one curve per method).
+``--quick`` writes ``benchmarks_quick.*`` and ``features_quick_<instance>.png`` instead, so it
+never overwrites a full run. Finished pieces are cached in ``reports/benchmarks/.cache/``
+(atomic writes); ``--resume`` reuses them. The markdown
+ends with issue 17's acceptance table (:mod:`bench.acceptance`).
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench import features_to_eps, suite_cost, time_to_eps
+from bench import acceptance as acceptance17
+from bench import features_to_eps, readme, suite_cost, time_to_eps
 from bench.common import CACHE_DIR, EPSILONS, INSTANCES, OUT_DIR, RowCache, machine_info
 from verify.reports import atomic_write
 
@@ -123,24 +131,7 @@ def markdown(data: dict[str, Any]) -> str:
         "",
     ]
     for t in data.get("time_to_eps") or []:
-        lines += [
-            f"## Time to eps (CPU, {t['threads']} torch threads)",
-            "",
-            f"{t['label']}, eps = {t['eps']:g}, network width {t['network']['width']}, depth "
-            f"{t['network']['depth']}, feature dim {t['network']['feature_dim']} "
-            f"({t['neurons']} hidden neurons).",
-            "",
-            "| method | reached | time (s) | error |",
-            "|---|---|---|---|",
-            f"| relverify trainer | {t['ours']['reached']} | {t['ours']['time_s']:.1f} | grid "
-            f"{_fmt(t['ours']['grid_error'])}, sampled {_fmt(t['ours']['sampled_sup'])} |",
-            f"| Adam (lr {t['baseline']['lr']:g}) on MSE, budget {t['factor']:g}x ours | "
-            f"{t['baseline']['reached']} | {t['baseline']['time_s']:.1f} | best grid "
-            f"{_fmt(t['baseline']['best_grid_error'])} |",
-            "",
-            f"Verdict: {t['verdict']}.",
-            "",
-        ]
+        lines += _timing_lines(t)
         c = t.get("certify")
         if c:
             lines += [f"Certification (`verify.certify.certify_sup`) of the trained model at eps "
@@ -151,11 +142,19 @@ def markdown(data: dict[str, Any]) -> str:
         lines += ["## Suite cost", "", "| suite | wall time (s) | exit code |", "|---|---|---|"]
         lines += [f"| `{r['suite']}` | {r['wall_s']:.1f} | {r['returncode']} |" for r in s]
         lines.append("")
-    ct = data.get("certify_tightness")
-    if ct:
-        lines += ["## Certification tightness (bench.certify_tightness)", "",
-                  f"Subprocess exit code {ct['returncode']}, {ct['wall_s']:.1f} s; its report: "
-                  "`certify_tightness.md`.", ""]
+    for name in SUBPROCESS:
+        ct = data.get(SUBPROCESS[name])
+        if ct:
+            lines += [f"## {name} (`python -m bench.{SUBPROCESS[name]}`)", "",
+                      (f"Subprocess exit code {ct['returncode']}, {ct['wall_s']:.1f} s; its "
+                       f"report: `{SUBPROCESS[name]}.md`." if "returncode" in ct else
+                       ct.get("note", "")), ""]
+    if data.get("carried"):
+        lines += ["Pieces not run this time, carried over from the previous `benchmarks.json`: "
+                  + ", ".join(data["carried"]) + ".", ""]
+    if data.get("acceptance17"):
+        lines += ["## Acceptance targets (issue 17)", "",
+                  acceptance17.markdown(data["acceptance17"]), ""]
     lines += ["## Acceptance targets (issue 7)", "", "| target | measured | pass |",
               "|---|---|---|"]
     lines += [f"| {a['target']} | {a['measured']} | "
@@ -163,6 +162,33 @@ def markdown(data: dict[str, Any]) -> str:
               for a in data["acceptance"]]
     lines += ["", "Figures: " + ", ".join(f"`{p}`" for p in data["figures"]), ""]
     return "\n".join(lines)
+
+
+def _timing_lines(t: dict[str, Any]) -> list[str]:
+    """The time-to-eps table: ours, then every peer (old reports: the one Adam baseline)."""
+    lines = [
+        f"## Time to eps (CPU, {t['threads']} torch threads)",
+        "",
+        f"{t['label']}, eps = {t['eps']:g}, network width {t['network']['width']}, depth "
+        f"{t['network']['depth']}, feature dim {t['network']['feature_dim']} "
+        f"({t['neurons']} hidden neurons); every method starts from the same initial seed. "
+        f"Peers get {t['factor']:g}x our wall time (wall clock is inherent to a time-to-eps "
+        "benchmark); their grid checks are off the clock.",
+        "",
+        "| method | reached | time (s) | steps | error |",
+        "|---|---|---|---|---|",
+        f"| relverify trainer (ours) | {t['ours']['reached']} | {t['ours']['time_s']:.1f} | - | "
+        f"grid {_fmt(t['ours']['grid_error'])}, sampled {_fmt(t['ours']['sampled_sup'])} |",
+    ]
+    best = (t.get("best_peer") or {}).get("peer")
+    for p in t.get("peers") or ([dict(t["baseline"], peer=f"Adam (lr {t['baseline']['lr']:g}) "
+                                      "on MSE, minibatch")] if t.get("baseline") else []):
+        lines.append(f"| {p['peer']}{' **(best peer)**' if p['peer'] == best else ''} | "
+                     f"{p['reached']} | {p['time_s']:.1f} | {p.get('steps', '-')} | best grid "
+                     f"{_fmt(p['best_grid_error'])} |")
+    if t.get("command"):
+        lines += ["", f"Command: `{t['command']}`."]
+    return lines + ["", f"Verdict: {t['verdict']}.", ""]
 
 
 def _time_table(rows: list[dict]) -> str:
@@ -237,19 +263,59 @@ def feature_jobs(instances: list[str]) -> list[tuple[str, str, float]]:
     return cheap + mlp
 
 
-def certify_tightness(quick: bool) -> dict[str, Any] | None:
-    """``python -m bench.certify_tightness [--quick]`` as a subprocess, when the module exists."""
-    if not (REPO / "bench" / "certify_tightness.py").exists():
-        return None
-    cmd = [sys.executable, "-m", "bench.certify_tightness"] + (["--quick"] if quick else [])
-    res = suite_cost.time_command(cmd, timeout_s=1800)
-    path = REPO / "reports" / "benchmarks" / "certify_tightness.json"
+#: subprocess pieces: ``--only`` name -> module ``bench.<module>`` (also its report's stem)
+SUBPROCESS = {"certify": "certify_tightness", "goals": "goals",
+              "train_scaling": "train_scaling", "certify_scaling": "certify_scaling"}
+PIECES = ("features", "peers", "suite", *SUBPROCESS, "readme")
+ALIASES = {"time": "peers"}  # the old --skip name
+
+
+def bench_subprocess(module: str, quick: bool, timeout_s: float = 3600) -> dict[str, Any]:
+    """``python -m bench.<module> [--quick]`` as a subprocess; a note when it does not exist."""
+    if not (REPO / "bench" / f"{module}.py").exists():
+        return {"skipped": True, "note": f"bench/{module}.py not present: not run"}
+    cmd = [sys.executable, "-m", f"bench.{module}"] + (["--quick"] if quick else [])
+    res = suite_cost.time_command(cmd, timeout_s=timeout_s)
+    path = OUT_DIR / f"{module}{'_quick' if quick else ''}.json"
     if path.exists():
         try:
             res["report"] = json.loads(path.read_text())
         except json.JSONDecodeError:
             pass
     return res
+
+
+def certify_tightness(quick: bool) -> dict[str, Any] | None:
+    """``python -m bench.certify_tightness [--quick]`` as a subprocess, when the module exists."""
+    res = bench_subprocess("certify_tightness", quick, timeout_s=1800)
+    return None if res.get("skipped") else res
+
+
+def selected(only: str, skip: str) -> set[str]:
+    """The pieces to run: ``only`` (all when empty) minus ``skip``; unknown names raise."""
+    def names(text: str) -> set[str]:
+        out = {ALIASES.get(n, n) for n in filter(None, (x.strip() for x in text.split(",")))}
+        bad = out - set(PIECES)
+        if bad:
+            raise SystemExit(f"unknown pieces {sorted(bad)}; choose from {', '.join(PIECES)}")
+        return out
+
+    return (names(only) if only else set(PIECES)) - names(skip)
+
+
+def _timing(cache: RowCache, rows: list[dict], cfg, quick: bool,
+            threads: tuple[int, ...] = (2, 1)) -> list[dict]:
+    timing = cache.get("time_to_eps_peers")
+    if timing is None:
+        mlp = _count(rows, "gauss1d", "mlp", 1e-2 if quick else 1e-3)
+        m = mlp["features"] if mlp and mlp["features"] else (6 if quick else 8)
+        timing = [(time_to_eps.run(eps=1e-2, feature_dim=m, budget_s=30, factor=3.0,
+                                   certify_budget_s=20, grid_k=201, threads=th)
+                   if quick else
+                   time_to_eps.run(feature_dim=m, width=cfg.mlp_width(m), threads=th))
+                  for th in threads]
+        cache.put("time_to_eps_peers", timing)
+    return timing
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -259,29 +325,44 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--instances", default=",".join(INSTANCES))
     ap.add_argument("--features-minutes", type=float, default=None,
                     help="start no new feature row after this many minutes (rows 'not run')")
-    ap.add_argument("--skip", default="", help="comma list of: features,time,suite,certify")
+    ap.add_argument("--only", default="", help="comma list of: " + ",".join(PIECES))
+    ap.add_argument("--skip", default="", help="comma list of pieces to leave out")
+    ap.add_argument("--peer-threads", default="2,1",
+                    help="torch thread counts of the time-to-eps rows (one row each)")
     args = ap.parse_args(argv)
-    skip = set(filter(None, args.skip.split(",")))
+    run = selected(args.only, args.skip)
     quick = args.quick
     tag = "_quick" if quick else ""
     cfg = features_to_eps.Config.quick() if quick else features_to_eps.Config()
     cache = RowCache(CACHE_DIR / f"run_all{tag}.json", resume=args.resume)
     instances = args.instances.split(",")
     console = Console(stderr=True)
+    prev_path = OUT_DIR / f"benchmarks{tag}.json"
+    try:
+        prev = json.loads(prev_path.read_text()) if prev_path.exists() else {}
+    except json.JSONDecodeError:
+        prev = {}
     n_rows = len(instances) * len(features_to_eps.METHODS) * len(EPSILONS)
     data: dict[str, Any] = {"quick": quick, "machine": machine_info(),
                             "config": vars(cfg),
                             "grids": {n: f"{cfg.instance(INSTANCES[n]).grid_k} per axis"
-                                      for n in instances}}
+                                      for n in instances},
+                            "pieces": sorted(run), "carried": []}
+
+    def carry(key: str) -> None:
+        if prev.get(key):
+            data[key] = prev[key]
+            data["carried"].append(key)
+
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
                   "{task.total}"), TimeElapsedColumn(), console=console) as prog:
-        task = prog.add_task("features to eps", total=n_rows)
-
-        def tick(msg: str) -> None:
-            prog.update(task, description=f"features: {msg}")
-
         rows = []
-        if "features" not in skip:
+        if "features" in run:
+            task = prog.add_task("features to eps", total=n_rows)
+
+            def tick(msg: str) -> None:
+                prog.update(task, description=f"features: {msg}")
+
             jobs = feature_jobs(instances)
             deadline = (time.monotonic() + 60 * args.features_minutes
                         if args.features_minutes else None)
@@ -293,22 +374,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             order = {(n, m, e): i for i, (n, m, e) in enumerate(
                 (n, m, e) for n in instances for m in features_to_eps.METHODS for e in EPSILONS)}
             rows.sort(key=lambda r: order.get((r["instance"], r["method"], r["eps"]), 0))
-        data["features"] = rows
-        if "time" not in skip:
-            t2 = prog.add_task("time to eps (ours, then Adam/MSE baseline)", total=1)
-            timing = cache.get("time_to_eps")
-            if timing is None:
-                mlp = _count(rows, "gauss1d", "mlp", 1e-2 if quick else 1e-3)
-                m = mlp["features"] if mlp and mlp["features"] else (6 if quick else 8)
-                timing = [(time_to_eps.run(eps=1e-2, feature_dim=m, budget_s=30, factor=3.0,
-                                           certify_budget_s=20, grid_k=201, threads=th)
-                           if quick else
-                           time_to_eps.run(feature_dim=m, width=cfg.mlp_width(m), threads=th))
-                          for th in (2, 1)]
-                cache.put("time_to_eps", timing)
-            data["time_to_eps"] = timing
+            data["features"] = rows
+        else:
+            carry("features")
+            rows = data.get("features") or []
+            data.setdefault("features", rows)
+        if "peers" in run:
+            t2 = prog.add_task("time to eps (ours, then the Adam / L-BFGS peers)", total=1)
+            data["time_to_eps"] = _timing(cache, rows, cfg, quick, tuple(
+                int(t) for t in args.peer_threads.split(",")))
             prog.advance(t2)
-        if "suite" not in skip:
+        else:
+            carry("time_to_eps")
+        if "suite" in run:
             t3 = prog.add_task("suite cost (relverify run --profile quick, pytest)", total=1)
             sc = cache.get("suite_cost")
             if sc is None:
@@ -316,22 +394,34 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 cache.put("suite_cost", sc)
             data["suite_cost"] = sc
             prog.advance(t3)
-        if "certify" not in skip:
-            t4 = prog.add_task("bench.certify_tightness", total=1)
-            ct = cache.get("certify_tightness")
-            if ct is None:
-                ct = certify_tightness(quick)
-                if ct is not None:
-                    cache.put("certify_tightness", ct)
-            data["certify_tightness"] = ct
+        else:
+            carry("suite_cost")
+        for piece, module in SUBPROCESS.items():
+            if piece not in run:
+                carry(module)
+                continue
+            t4 = prog.add_task(f"python -m bench.{module}", total=1)
+            res = cache.get(module)
+            if res is None:
+                res = bench_subprocess(module, quick)
+                if not res.get("skipped"):
+                    cache.put(module, res)
+            data[module] = res
             prog.advance(t4)
     data["acceptance"] = acceptance(rows, (data.get("time_to_eps") or [None])[0])
+    reports = {**(readme.load_reports(OUT_DIR) if not quick else {}),
+               **{m: data[m]["report"] for m in SUBPROCESS.values()
+                  if isinstance(data.get(m), dict) and data[m].get("report")},
+               "benchmarks": data}
+    data["acceptance17"] = acceptance17.rows(reports)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     data["figures"] = figures(rows, OUT_DIR, f"features{tag}_") if rows else []
     atomic_write(OUT_DIR / f"benchmarks{tag}.json", json.dumps(data, indent=1, default=str))
     md = markdown(data)
     atomic_write(OUT_DIR / f"benchmarks{tag}.md", md)
     console.print(md)
+    if "readme" in run and not quick:
+        readme.main([])
     return data
 
 

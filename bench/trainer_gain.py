@@ -13,6 +13,13 @@ Errors are sampled sups (lower bounds, verify.certify.sampled), measured on a gr
 the training/check grids with local ascent. Writes reports/benchmarks/trainer_gain.{json,md}.
 Options: ``--budget SECONDS`` (default 60), ``--seeds 0 1 ...``, ``--threads N``,
 ``--targets [NAME ...]`` (also run the trainer's targets, see ``TARGETS``), ``--no-gain``.
+
+Peers (issue 17, goal 7; :mod:`bench.peers`): the same network from the same initial seed trained
+by Adam on the MSE at each learning rate of a sweep (1e-3, 3e-3, 1e-2, 3e-2; full batch on a
+256-point uniform grid) and by L-BFGS (strong Wolfe), each with ``--peers-factor`` (10) times the
+``full`` variant's wall time; the ratio is stated against the best peer. ``--no-peers`` skips.
+``--variants full --keep`` reruns only the ``full`` variant and the peers and keeps the other
+rows of the previous report, marked as carried over.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from pathlib import Path
 
 import torch
 
+from bench.common import machine_info
+from verify.reports import atomic_write
 from verify.trainers import fit_inner_product
 
 OUT = Path("reports/benchmarks")
@@ -125,10 +134,12 @@ def run_targets(seed: int, only: list[str] | None) -> list[dict]:
     return rows
 
 
-def run(budget: float, seeds: list[int]) -> list[dict]:
+def run(budget: float, seeds: list[int], variants: list[str] | None = None) -> list[dict]:
     rows = []
     for seed in seeds:
         for name, opts in VARIANTS.items():
+            if variants is not None and name not in variants:
+                continue
             t0 = time.perf_counter()
             res = fit_inner_product(
                 gauss,
@@ -162,7 +173,42 @@ def run(budget: float, seeds: list[int]) -> list[dict]:
     return rows
 
 
-def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) -> None:
+def run_peers(rows: list[dict], factor: float, seed: int) -> dict | None:
+    """The peer sweep with ``factor`` × the ``full`` variant's time (seed ``seed``)."""
+    from bench import peers
+    from bench.common import INSTANCES
+
+    full = next((r for r in rows if r["variant"] == "full" and r["seed"] == seed), None)
+    if full is None:
+        return None
+    net = {k: NET[k] for k in ("width", "depth", "feature_dim")}
+    sw = peers.sweep(INSTANCES["gauss1d"], eps=EPS, budget_s=factor * full["wall_s"], seed=seed,
+                     n_points=256, **net)
+    best = next((p for p in sw["peers"] if p["peer"] == sw["best"]), None)
+    reached = full["status"] == "reached"
+    ratio, verdict = peers.verdict(full["wall_s"], reached, best, factor, EPS)
+    return {"factor": factor, "seed": seed, "ours_s": full["wall_s"], "peers": sw["peers"],
+            "best": sw["best"], "ratio": ratio, "verdict": verdict}
+
+
+def _peer_lines(pr: dict) -> list[str]:
+    lines = [
+        f"## Peers (same network, same initial seed {pr['seed']}, budget {pr['factor']:g} x "
+        f"the full method's {pr['ours_s']:.1f} s)",
+        "",
+        "Errors: max over the 801-point grid's pairs (a lower bound on the sup).",
+        "",
+        "| peer | reached | time (s) | steps | best grid error |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {p['peer']}{' (best)' if p['peer'] == pr['best'] else ''} | {p['reached']} | "
+              f"{p['time_s']:.1f} | {p['steps']} | {p['best_grid_error']:.2e} |"
+              for p in pr["peers"]]
+    return lines + ["", f"Verdict: {pr['verdict']}.", ""]
+
+
+def write(rows: list[dict], budget: float, threads: int, targets: list[dict],
+          peer_run: dict | None = None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     meta = {
         "benchmark": "trainer_gain",
@@ -174,11 +220,13 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) ->
         "torch": torch.__version__,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
+        "machine": machine_info(),
         "note": "sampled sup = lower bound on the true sup error; the "
         "machine was shared with other jobs, so times are upper estimates",
     }
-    (OUT / "trainer_gain.json").write_text(
-        json.dumps({**meta, "rows": rows, "targets": targets}, indent=2)
+    atomic_write(
+        OUT / "trainer_gain.json",
+        json.dumps({**meta, "rows": rows, "targets": targets, "peers": peer_run}, indent=2)
     )
     lines = [
         "# Trainer gain: plain MSE + L-BFGS vs. the full method",
@@ -191,10 +239,12 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) ->
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['variant']} | {r['seed']} | {r['status']} | {r['sampled_sup']:.3e} | "
-        f"{r['time_s']:.1f} |"
+        f"| {r['variant']}{' *' if r.get('carried') else ''} | {r['seed']} | {r['status']} | "
+        f"{r['sampled_sup']:.3e} | {r['time_s']:.1f} |"
         for r in rows
     ]
+    if any(r.get("carried") for r in rows + targets):
+        lines += ["", "`*` / carried: kept from an earlier run (`--keep`), not remeasured now."]
     lines += ["", "Variants: " + "; ".join(f"`{k}` = {v}" for k, v in VARIANTS.items()), ""]
     if targets:
         lines += [
@@ -205,13 +255,16 @@ def write(rows: list[dict], budget: float, threads: int, targets: list[dict]) ->
             "|---|---|---|---|---|---|---|",
         ]
         lines += [
-            f"| {t['target']} | {'sym' if t['symmetric'] else 'asym'}, {t['neurons']} neurons,"
+            f"| {t['target']}{' *' if t.get('carried') else ''} | "
+            f"{'sym' if t['symmetric'] else 'asym'}, {t['neurons']} neurons,"
             f" m={t['feature_dim']}, {t.get('activation', 'tanh')} | {t['eps']:g} | "
             f"{t['status']} | {t['sampled_sup']:.3e} | {t['time_s']:.1f} | {t['limit_s']} |"
             for t in targets
         ]
         lines.append("")
-    (OUT / "trainer_gain.md").write_text("\n".join(lines))
+    if peer_run:
+        lines += _peer_lines(peer_run)
+    atomic_write(OUT / "trainer_gain.md", "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -226,11 +279,26 @@ def main(argv: list[str] | None = None) -> None:
         help="also run the trainer targets (all, or the names given)",
     )
     ap.add_argument("--no-gain", action="store_true", help="skip the variant comparison")
+    ap.add_argument("--no-peers", action="store_true", help="skip the Adam / L-BFGS peers")
+    ap.add_argument("--peers-factor", type=float, default=10.0)
+    ap.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the previous report's rows (and targets) that this run does not "
+                    "redo; they are marked as carried over")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    rows = [] if args.no_gain else run(args.budget, args.seeds)
+    rows = [] if args.no_gain else run(args.budget, args.seeds, args.variants)
     targets = [] if args.targets is None else run_targets(args.seeds[0], args.targets or None)
-    write(rows, args.budget, args.threads, targets)
+    if args.keep and (OUT / "trainer_gain.json").exists():
+        old = json.loads((OUT / "trainer_gain.json").read_text())
+        done = {(r["variant"], r["seed"]) for r in rows}
+        rows = sorted([{**r, "carried": True} for r in old.get("rows", [])
+                       if (r["variant"], r["seed"]) not in done] + rows,
+                      key=lambda r: (r["seed"], list(VARIANTS).index(r["variant"])))
+        if args.targets is None:
+            targets = [{**t, "carried": True} for t in old.get("targets", [])]
+    peer_run = None if args.no_peers else run_peers(rows, args.peers_factor, args.seeds[0])
+    write(rows, args.budget, args.threads, targets, peer_run)
     print(f"wrote {OUT / 'trainer_gain.json'} and .md")
 
 

@@ -161,18 +161,6 @@ def test_suite_cost_times_subprocesses():
     assert rows[0]["tail"] == ["hi"] and rows[0]["wall_s"] > 0
 
 
-def test_adam_baseline_stops_when_reached():
-    from bench.time_to_eps import adam_mse_baseline
-
-    inst = TINY.with_grid(11)
-    out = adam_mse_baseline(inst, width=4, depth=1, feature_dim=2, eps=10.0, budget_s=30.0,
-                            batch=64, check_every=3, pool=256)
-    assert out["reached"] and out["steps"] == 3 and out["best_grid_error"] < 10.0
-    out = adam_mse_baseline(inst, width=4, depth=1, feature_dim=2, eps=1e-12, budget_s=0.05,
-                            batch=64, check_every=3, pool=256)
-    assert not out["reached"] and np.isfinite(out["best_grid_error"])
-
-
 def test_run_all_renders_tables_figures_and_acceptance(tmp_path):
     from bench import run_all
     from bench.common import machine_info
