@@ -24,6 +24,9 @@ FeatureFn = Callable[[np.ndarray], np.ndarray]
 STATUSES = ("reached", "not-reached", "diverged", "stalled")
 WALL_CLOCK_NOTE = "stopped by the wall-clock limit: not reproducible"
 
+#: the optimisers a fit can use (``"auto"`` picks one by size)
+OPTIMIZERS = ("auto", "lm", "gncg", "lbfgs")
+
 #: default work budget: optimiser rounds per fit (over all restarts)
 DEFAULT_ROUNDS = 400
 
@@ -64,8 +67,8 @@ class FitConfig:
             raise ValueError("eps and time_budget_s must be positive")
         if self.max_rounds < 1 or self.warm_iters < 0:
             raise ValueError("max_rounds must be >= 1 and warm_iters >= 0")
-        if self.optimizer not in ("auto", "lm", "lbfgs"):
-            raise ValueError(f"optimizer must be 'auto', 'lm' or 'lbfgs', got {self.optimizer!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
         if isinstance(self.warm_start, str) and self.warm_start != "spectral":
             raise ValueError(
                 f"warm_start must be None, 'spectral' or (f_x, f_y), got {self.warm_start!r}"
