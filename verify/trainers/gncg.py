@@ -72,15 +72,12 @@ class _Linearised:
             return self.jt(self.wmul(self.jv(v))) + damp * v
 
     def diag(self, shape, probes: int, gen: torch.Generator) -> torch.Tensor:
-        """``diag(Jᵀ W J) ≈ mean_z (Jᵀ W^{1/2} z)²`` over Rademacher ``z`` (symmetric ``z`` for
-        the symmetric model, whose pairs ``(i, j)`` and ``(j, i)`` are one residual)."""
+        """``diag(Jᵀ W J) ≈ mean_z (Jᵀ W^{1/2} z)²`` over i.i.d. Rademacher ``z`` (unbiased)."""
         sw = None if self.W is None else self.W.sqrt()
         acc = torch.zeros_like(self.theta)
         with torch.no_grad():
             for _ in range(probes):
                 z = torch.randint(0, 2, shape, generator=gen).to(self.theta) * 2 - 1
-                if self.sym:
-                    z = torch.triu(z) + torch.triu(z, 1).T
                 acc += self.jt(z if sw is None else sw * z) ** 2
         acc /= probes
         return acc.clamp_min(1e-6 * acc.mean().clamp_min(1e-300))
