@@ -40,8 +40,9 @@ class FitConfig:
     ``optimizer``: ``"lm"`` (dense Levenberg–Marquardt), ``"gncg"`` (matrix-free Gauss–Newton
     with CG, :mod:`verify.trainers.gncg`), ``"lbfgs"`` or ``"auto"`` (LM while the Jacobian has
     ≤ 3e7 entries, else L-BFGS: on the [-1,1]² Gaussian with 256 neurons, m = 40, L-BFGS's check
-    sup reached 7.3e-4 in 56 s, gncg's 7.8e-4 in 150 s, one loaded thread). ``p_schedule``: the ``L^p`` losses in turn. ``restarts``: on a stall with more than
-    a quarter of ``max_rounds`` left, start again from fresh weights (seed ``seed + 7919 k``).
+    sup reached 7.3e-4 in 56 s, gncg's 7.8e-4 in 150 s, one loaded thread). ``p_schedule``:
+    the ``L^p`` losses in turn. ``restarts``: on a stall with more than a quarter of
+    ``max_rounds`` left, start again from fresh weights (seed ``seed + 7919 k``).
     """
 
     symmetric: bool

@@ -4,7 +4,8 @@ Method (ours; the measurements that motivate it are in bench/trainer_gain.py):
 
 1. optional warm start: regress φ (and ψ) onto target features on Chebyshev–Lobatto nodes
    (:func:`verify.trainers.optim.fit_features`), kept when it lowers the check-grid error;
-2. rounds of LM/IRLS or L-BFGS on the pool Gram with the :math:`L^p` loss, ``p`` growing along
+2. rounds of LM/IRLS (dense, or matrix-free Gauss–Newton/CG: :mod:`.gncg`) or L-BFGS on the
+   pool Gram with the :math:`L^p` loss, ``p`` growing along
    ``p_schedule`` when a round stops helping (plain MSE stalls; growing ``p`` moves the optimum
    towards the minimax solution);
 3. every round, the error on a dense check grid decides: below ``eps`` -> confirm with
