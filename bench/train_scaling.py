@@ -18,7 +18,7 @@ Two tables (issue #17, goals 4 and 5; ours):
     (the error is the larger of the grid sup and the trainer's sampled sup, as in
     :func:`bench.features_to_eps.mlp_error`), against the rigorous Eckart–Young–Mirsky floor
     :func:`bench.features_to_eps.rank_bound_m` on the same grid Gram; the goal is
-    ``m ≤ 1.2 × floor``, so ``m = ⌈1.2 floor⌉`` is always tried and its best error reported.
+    ``m ≤ 1.2 × floor``, so ``m = ⌊1.2 floor⌋`` is always tried and its best error reported.
 
 Budgets are work counts (``max_rounds``); the wall clock is an outer safety limit only, and a row
 it stopped says so. Timings depend on the machine's load (see ``machine``). Rows are cached in
@@ -102,7 +102,7 @@ def feature_row(quick: bool) -> dict[str, Any]:
     X = inst.grid()
     K = inst.k(X, X)
     floor = rank_bound_m(K, FEAT_EPS)
-    target = math.ceil(1.2 * floor)
+    target = math.floor(1.2 * floor + 1e-9)  # the largest m with m <= 1.2 floor
     rounds = FEAT_ROUNDS // 3 if quick else FEAT_ROUNDS
     evals: dict[int, dict[str, Any]] = {}
 
@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 row = time_row(dim, eps, args.quick)
                 cache.put(key, row)
             rows.append(row)
-    key = f"features|{FEAT_WIDTH}|{FEAT_ROUNDS}|{args.quick}"
+    key = f"features|{FEAT_WIDTH}|{FEAT_ROUNDS}|floor-goal|{args.quick}"
     frow = cache.get(key)
     if frow is None:
         print("feature count at 1e-3 in 2-D", flush=True)
