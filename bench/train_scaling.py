@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import time
 from typing import Any
 
@@ -76,7 +77,7 @@ def time_row(dim: int, eps: float, quick: bool) -> dict[str, Any]:
             "neurons": fit.neurons, "status": fit.status, "reached": fit.status == "reached",
             "time_s": fit.time_s, "rounds": fit.rounds, "max_rounds": rounds,
             "sampled_sup": sup, "wall_clock_hit": fit.wall_clock_hit, "work": fit.work,
-            "message": fit.message,
+            "message": fit.message, "load_avg_1min": os.getloadavg()[0],
             "command": f"python -m bench.train_scaling{' --quick' if quick else ''}"}
 
 
@@ -133,6 +134,7 @@ def feature_row(quick: bool) -> dict[str, Any]:
             "ratio": None if best is None else best / floor,
             "error_at_goal_m": evals[target]["error"], "max_rounds": rounds,
             "evaluations": {str(k): v for k, v in sorted(evals.items())},
+            "load_avg_1min": os.getloadavg()[0],
             "command": f"python -m bench.train_scaling{' --quick' if quick else ''}"}
 
 
@@ -140,15 +142,17 @@ def markdown(doc: dict[str, Any]) -> str:
     out = ["# Training cost versus ε, and 2-D features against the rank floor", "",
            f"Machine: {doc['machine']['processor']}, {doc['machine']['cpu_count']} CPUs, torch "
            f"{doc['machine']['torch']} with {doc['threads']} threads; {doc['machine']['date_utc']}."
+           " Each row records the 1-min load average when it finished (`load_avg_1min`; 2 cores)."
            " Errors are *sampled* sups (lower bounds), not certificates.", "",
            "## (a) Time to ε (the documented architecture of each row)", "",
-           "| input dim | kernel | ε | width | m | status | rounds | time (s) | sampled sup |"
-           " command |", "|---|---|---|---|---|---|---|---|---|---|"]
+           "| input dim | kernel | ε | width | m | status | rounds | time (s) | load |"
+           " sampled sup | command |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in doc["time_rows"]:
         st = r["status"] + (" (wall clock)" if r["wall_clock_hit"] else "")
         out.append(f"| {r['dim']} | {r['instance']} | {r['eps']:g} | {r['width']} | "
                    f"{r['features']} | {st} | {r['rounds']}/{r['max_rounds']} | "
-                   f"{r['time_s']:.1f} | {r['sampled_sup']:.2e} | `{r['command']}` |")
+                   f"{r['time_s']:.1f} | {r.get('load_avg_1min', float('nan')):.1f} | "
+                   f"{r['sampled_sup']:.2e} | `{r['command']}` |")
     out += ["", "Fitted growth (time ∝ ε^-a, least squares on the reached rows):", ""]
     for dim, g in doc["growth"].items():
         a = "n/a (fewer than 2 reached rows)" if g["a"] is None else f"a = {g['a']:.2f}"
@@ -196,7 +200,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print("feature count at 1e-3 in 2-D", flush=True)
         frow = feature_row(args.quick)
         cache.put(key, frow)
-    doc = {"machine": machine_info(), "threads": THREADS, "time_rows": rows,
+    doc = {"machine": machine_info(), "load_avg_1min": os.getloadavg()[0], "threads": THREADS,
+           "time_rows": rows,
            "growth": {str(d): growth_rate([r for r in rows if r["dim"] == d]) for d in (1, 2)},
            "feature_row": frow, "run_s": time.perf_counter() - t0,
            "command": f"python -m bench.train_scaling{' --quick' if args.quick else ''}"}
