@@ -4,7 +4,8 @@ Method (ours; the measurements that motivate it are in bench/trainer_gain.py):
 
 1. optional warm start: regress φ (and ψ) onto target features on Chebyshev–Lobatto nodes
    (:func:`verify.trainers.optim.fit_features`), kept when it lowers the check-grid error;
-2. rounds of LM/IRLS or L-BFGS on the pool Gram with the :math:`L^p` loss, ``p`` growing along
+2. rounds of LM/IRLS (dense, or matrix-free Gauss–Newton/CG: :mod:`.gncg`) or L-BFGS on the
+   pool Gram with the :math:`L^p` loss, ``p`` growing along
    ``p_schedule`` when a round stops helping (plain MSE stalls; growing ``p`` moves the optimum
    towards the minimax solution);
 3. every round, the error on a dense check grid decides: below ``eps`` -> confirm with
@@ -30,6 +31,7 @@ import torch
 from verify.certify.sampled import box_bounds, sampled_sup
 from verify.models import InnerProductModel
 from verify.trainers.config import WALL_CLOCK_NOTE, FitConfig, FitResult, WallClock
+from verify.trainers.gncg import gncg_round
 from verify.trainers.optim import LM_WARM_LIMIT, fit_features, lbfgs_round, lm_round
 from verify.trainers.problem import (
     Pool,
@@ -127,8 +129,12 @@ def train(relation: Any, cfg: FitConfig, *, device: str | torch.device = "cpu",
         n_res = n * (n + 1) / 2 if sym else n * pool.Y.shape[0]
         return n_res * n_params
 
-    use_lm = cfg.optimizer == "lm" or (cfg.optimizer == "auto" and jac_entries() * 1.6 <= 3e7)
-    round_iters = cfg.round_iters or (10 if use_lm else 50)
+    big = "lbfgs" if cfg.optimizer == "auto" else cfg.optimizer
+    opt = "lm" if (cfg.optimizer == "lm" or (cfg.optimizer == "auto"
+                                             and jac_entries() * 1.6 <= 3e7)) else big
+    ROUNDS = {"lm": lm_round, "gncg": gncg_round, "lbfgs": lbfgs_round}
+    ITERS = {"lm": 10, "gncg": 10, "lbfgs": 50}
+    round_iters = cfg.round_iters or ITERS[opt]
 
     history: list[tuple[float, float, float]] = []
     best = {"sup": math.inf, "theta": theta.clone()}
@@ -144,7 +150,7 @@ def train(relation: Any, cfg: FitConfig, *, device: str | torch.device = "cpu",
         return float(E.reshape(-1)[flat]), flat // E.shape[1], flat % E.shape[1]
 
     while True:
-        rnd = lm_round if use_lm else lbfgs_round
+        rnd = ROUNDS[opt]
         p = float(cfg.p_schedule[p_idx])
         theta, loss = rnd(prob, pool, theta, p, round_iters, state, clock)
         rounds += 1
@@ -169,7 +175,7 @@ def train(relation: Any, cfg: FitConfig, *, device: str | torch.device = "cpu",
         if progress is not None:
             progress({"round": rounds, "time_s": clock.elapsed(), "p": p, "loss": loss,
                       "sup_check": sup, "best_sup": best["sup"], "pool": int(pool.X.shape[0]),
-                      "optimizer": "lm" if use_lm else "lbfgs", "eps": cfg.eps})
+                      "optimizer": opt, "eps": cfg.eps})
         if sup <= cfg.eps:
             prob.set_theta(theta)
             confirmed = _confirm(prob, model, x_box, y_box, check_k, cfg.seed)
@@ -184,8 +190,8 @@ def train(relation: Any, cfg: FitConfig, *, device: str | torch.device = "cpu",
             confirmed = None
         if cfg.resample:  # adaptive resampling: the worst check-grid pair joins the pool
             pool.add(Xc[i : i + 1], Yc[j : j + 1])
-        if use_lm and cfg.optimizer == "auto" and jac_entries() > 3e7:
-            use_lm, round_iters = False, 50
+        if opt == "lm" and cfg.optimizer == "auto" and jac_entries() > 3e7:
+            opt, round_iters = big, cfg.round_iters or ITERS[big]
         if state.get("stuck") or slow_rounds >= 2:
             if p_idx + 1 < len(cfg.p_schedule):
                 p_idx += 1

@@ -179,29 +179,35 @@ def _hidden(net, theta_hid: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
 
 
 def _varpro_fit(net, theta_net, X, F, clock: WallClock, iters: int = 400):
-    """Variable projection (ours, after Golub–Pereyra): the last layer is linear, so for given
-    hidden weights its least-squares optimum is a linear solve; L-BFGS runs on the hidden weights
-    of the reduced loss ``||(I - A A⁺) F||²`` only, then the last layer is set to the solve."""
+    """Variable projection (ours, after Golub–Pereyra and Kaufman): the last layer is linear, so
+    for given hidden weights :math:`\\theta_h` its ridge least-squares optimum
+    :math:`C^*(\\theta_h) = (A^\\top A + \\lambda I)^{-1} A^\\top F` is a linear solve. L-BFGS
+    runs on the hidden weights of the reduced loss
+    :math:`f(\\theta_h) = \\|A C^* - F\\|^2 + \\lambda\\|C^*\\|^2`, whose gradient is, by the
+    envelope theorem, the partial gradient at fixed :math:`C^*` (so no derivative flows through
+    the solve, whose conditioning, :math:`\\kappa(A)^2`, made the differentiated solve's
+    gradient useless: L-BFGS stopped after a few steps). :math:`\\lambda = 10^{-12}` times the
+    mean diagonal of :math:`A^\\top A`. Then the last layer is set to the solve."""
     w, m = net.config.width, net.config.out_dim
     n_hid = theta_net.numel() - (w + 1) * m
 
     def solve_out(th_h):
         a = _hidden(net, th_h, X)
         A = torch.cat([a, torch.ones_like(a[:, :1])], 1)
-        G = A.T @ A
-        G = G + (1e-12 * G.diagonal().mean() + 1e-300) * torch.eye(
-            w + 1, dtype=G.dtype, device=G.device
-        )
-        C = torch.cholesky_solve(A.T @ F, torch.linalg.cholesky(G))
-        return A, C
+        with torch.no_grad():
+            G = A.T @ A
+            lam = 1e-12 * G.diagonal().mean() + 1e-300
+            G = G + lam * torch.eye(w + 1, dtype=G.dtype, device=G.device)
+            C = torch.cholesky_solve(A.T @ F, torch.linalg.cholesky(G))
+        return A, C, lam
 
     th = theta_net[:n_hid].clone().requires_grad_(True)
     opt = _lbfgs(th, iters)
 
     def closure():
         opt.zero_grad()
-        A, C = solve_out(th)
-        loss = ((A @ C - F) ** 2).mean()
+        A, C, lam = solve_out(th)
+        loss = ((A @ C - F) ** 2).sum() + lam * (C * C).sum()
         loss.backward()
         return loss
 
@@ -210,9 +216,10 @@ def _varpro_fit(net, theta_net, X, F, clock: WallClock, iters: int = 400):
             opt.step(closure)
         except RuntimeError:  # singular solve: keep what we have
             pass
+    clock.tick("warm_iters", int(opt.state[th].get("n_iter", 0)) if th in opt.state else 0)
     with torch.no_grad():
         th_h = th.detach() if torch.isfinite(th).all() else theta_net[:n_hid]
-        _, C = solve_out(th_h)
+        _, C, _ = solve_out(th_h)
         return torch.cat([th_h, C[:w].T.reshape(-1), C[w]])
 
 
