@@ -3,7 +3,7 @@
 A witness is ``fit_inner_product(gaussian(0.5, [-1,1]^d), symmetric=True, ...)`` with the
 spectral warm start; its weights (``MLP.layers()``) and its *sampled* sup error (a lower
 bound on the true sup, not a certificate) are pinned in
-``reports/benchmarks/.cache/certify_witnesses/<key>.npz`` so that every benchmark run
+``bench/witnesses/<key>.npz`` (tracked) so that every benchmark run
 certifies the same network; delete the file to retrain.
 """
 
@@ -19,9 +19,9 @@ import numpy as np
 from verify.relations.domain import Box
 from verify.relations.library import gaussian
 
-from .common import CACHE_DIR
+from .common import REPO
 
-WITNESS_DIR = CACHE_DIR / "certify_witnesses"
+WITNESS_DIR = REPO / "bench" / "witnesses"  # pinned (tracked), not the ignored cache
 
 
 @dataclass(frozen=True)

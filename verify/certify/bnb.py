@@ -122,6 +122,17 @@ def branch_and_bound(
     D = lo.size
     rng = np.random.default_rng(seed)
     at_points = getattr(enclose, "at_points", None)
+    estimate = getattr(enclose, "estimate", None)
+
+    def rigorous_at(vtx: np.ndarray):
+        """Rigorous values at the points (all of them, or, when the enclosure has a float
+        ``estimate``, at the 64 with the largest estimate: only the max can raise L)."""
+        est = estimate(vtx) if estimate is not None and len(vtx) > 64 else None
+        if est is None:
+            return vtx, at_points(vtx)
+        key = est if bound == "upper" else np.abs(est)
+        top = np.argpartition(-np.where(np.isfinite(key), key, -np.inf), 63)[:64]
+        return vtx[top], at_points(vtx[top])
 
     def u_of(ev: BoxEval) -> np.ndarray:
         E = ev.enclosure
@@ -179,7 +190,8 @@ def branch_and_bound(
                 L, Lpt = float(lv[j]), ev.centre[j].copy()
             if at_points is not None:  # also a random vertex of each box (reaches the boundary)
                 vtx = np.where(rng.uniform(size=pend_lo.shape) < 0.5, pend_lo, pend_hi)
-                lv = l_of(at_points(vtx))
+                vtx, vals = rigorous_at(vtx)
+                lv = l_of(vals)
                 j = int(np.argmax(lv))
                 if lv[j] > L:
                     L, Lpt = float(lv[j]), vtx[j].copy()

@@ -110,7 +110,10 @@ class BranchTaylor:
             idx = np.flatnonzero(self.deg == k)
             G = self.wpow_mid[idx][:, :, None] * A.T[None]  # (M_k, n, m)
             G = np.ascontiguousarray(np.moveaxis(G, 0, 1).reshape(W.shape[0], -1))
-            self.by_degree.append((k, idx, G, np.abs(G)))
+            # Σ_i |G_k[i, (α, j)]|, rounded up: with max_i |σ^(k)(ẑ_i)| it bounds the
+            # sum of |terms| of the product without a second matrix product
+            colsum = _inf(np.abs(G).sum(0), W.shape[0] + 2).reshape(len(idx), -1)
+            self.by_degree.append((k, idx, G, colsum))
 
     def __call__(
         self, c: np.ndarray, h: np.ndarray, h_pow: np.ndarray
@@ -138,13 +141,15 @@ class BranchTaylor:
         mk = _derivative_range_bound(self.activation, zh, t, K + 1)
         R = _inf(R + mk * (tp * t) / _fact(K + 1), 8 * K + 16)
         # features F[b, α, j] = Σ_i σ^(|α|)(ẑ_i) (w_i^α / α!) A_ji (+ a on the constant),
-        # one matrix product per degree; absF the same sum of absolute values
+        # one matrix product per degree; absF ≥ Σ_i |terms|, bounded by
+        # max_i |σ^(k)(ẑ_i)| · Σ_i |G_k[i, (α, j)]| (only the rounding radius uses it)
         B, m = zh.shape[0], self.m
         F = np.empty((B, len(self.mono), m))
         absF = np.empty_like(F)
-        for k, idx, G, aG in self.by_degree:
+        for k, idx, G, colsum in self.by_degree:
             F[:, idx, :] = (D[k] @ G).reshape(B, len(idx), m)
-            absF[:, idx, :] = (np.abs(D[k]) @ aG).reshape(B, len(idx), m)
+            dmax = np.abs(D[k]).max(axis=1)  # exact (max of floats)
+            absF[:, idx, :] = _inf(dmax[:, None, None] * colsum[None], 1)
         g = (n + 4) * _U / (1.0 - (n + 4) * _U)
         # radius: matmul rounding + product rounding (u|w^α A| and u|D w^α A|) + wpow and
         # D radii

@@ -41,7 +41,7 @@ from .float_bounds import up_add as _up_add
 from .float_bounds import up_mul as _up_mul
 from .float_bounds import up_sum as _up_sum
 from .interval import Interval, isum
-from .mlp_bounds import Layers, box_centre
+from .mlp_bounds import Layers, box_centre, forward_float
 from .multiindex import all_even, degrees, monomial_bounds, multi_indices
 from .relation_taylor import RelationTaylor
 from .sym_interval import UnsupportedNode, compile_interval
@@ -109,6 +109,11 @@ class TaylorErrorEnclosure:
         g = np.array(self.kept_gamma, dtype=float)
         deg = g.sum(1)
         self.share = np.where(deg[:, None] > 0, g / np.maximum(deg, 1)[:, None], 0.0)  # (P, D)
+        self.n_rigorous: int | None = 64  # rigorous centre values per batch (None: all)
+        try:
+            self._r_float = sp.lambdify(syms, expr, "numpy")
+        except Exception:  # noqa: BLE001 - any sympy/numpy failure: no float estimate
+            self._r_float = None
 
     @property
     def dim(self) -> int:
@@ -157,17 +162,42 @@ class TaylorErrorEnclosure:
         enc = poly + Interval(-R, R)
         enc = Interval(np.where(np.isnan(enc.lo), -np.inf, enc.lo),
                        np.where(np.isnan(enc.hi), np.inf, enc.hi))
-        centre_value = self.at_points(c)  # rigorous e(c) (E_0 is a midpoint)
+        # rigorous e(c) (E_0 is a midpoint) where it may raise the lower bound: at the
+        # ``n_rigorous`` centres with the largest float estimate |E_0|; elsewhere the
+        # (true) enclosure [-inf, inf], whose mignitude 0 never raises a lower bound
+        centre_value = self._centre_values(c, np.abs(0.5 * (E.lo[:, 0] + E.hi[:, 0])))
         grad = E[:, self.grad_idx]  # first-order coefficients ≈ ∇e(c), for split scores
         contrib = E.mag() * hp  # (B, P)
         score = contrib @ self.share + (R / np.maximum(h.sum(-1), 1e-300))[:, None] * h
         return BoxEval(enc, enc, c, centre_value, grad, score)
+
+    def _centre_values(self, c: np.ndarray, est: np.ndarray) -> Interval:
+        k = self.n_rigorous
+        if k is None or len(c) <= k:
+            return self.at_points(c)
+        top = np.argpartition(np.where(np.isfinite(est), -est, 0.0), k - 1)[:k]
+        lo, hi = np.full(len(c), -np.inf), np.full(len(c), np.inf)
+        v = self.at_points(c[top])
+        lo[top], hi[top] = v.lo, v.hi
+        return Interval(lo, hi)
 
     def at_points(self, pts: np.ndarray) -> Interval:
         """Rigorous enclosure of e at points (n, dx + dy) (width ~ a few ulps)."""
         return error_at_points(
             self.r, self.phi_layers, self.psi_layers, self.activation, self.dx, pts
         )
+
+    def estimate(self, pts: np.ndarray) -> np.ndarray | None:
+        """Plain-float e at points (n, dx + dy), not rigorous: it only chooses where
+        :meth:`at_points` is worth calling (None where r has no numpy form)."""
+        if self._r_float is None:
+            return None
+        dx = self.dx
+        with np.errstate(all="ignore"):
+            fx = forward_float(self.phi_layers, self.activation, pts[:, :dx])
+            fy = forward_float(self.psi_layers, self.activation, pts[:, dx:])
+            rv = np.broadcast_to(self._r_float(*pts.T), (len(pts),))
+            return np.asarray(rv, float) - (fx * fy).sum(-1)
 
 
 def try_taylor(
