@@ -129,8 +129,16 @@ class TaylorErrorEnclosure:
         hpx = monomial_bounds(h[:, :dx], self.mx)  # (B, Mx+)
         hpy = monomial_bounds(h[:, dx:], self.my)
         nx, ny = len(self.bx.mono), len(self.by.mono)
-        Fx, Rx, Bx = self.bx(c[:, :dx], h[:, :dx], hpx[:, :nx])
-        Fy, Ry, By = self.by(c[:, dx:], h[:, dx:], hpy[:, :ny])
+        if self.by is self.bx:  # ψ = φ: one pool of x- and y-parts
+            F, Rb, Bb = _unique_eval(
+                self.bx, np.concatenate([c[:, :dx], c[:, dx:]]),
+                np.concatenate([h[:, :dx], h[:, dx:]]),
+                np.concatenate([hpx[:, :nx], hpy[:, :ny]]),
+            )
+            Fx, Rx, Bx, Fy, Ry, By = F[:B], Rb[:B], Bb[:B], F[B:], Rb[B:], Bb[B:]
+        else:
+            Fx, Rx, Bx = _unique_eval(self.bx, c[:, :dx], h[:, :dx], hpx[:, :nx])
+            Fy, Ry, By = _unique_eval(self.by, c[:, dx:], h[:, dx:], hpy[:, :ny])
         m = Fx.shape[-1]
         # polynomial part of the model: C = Fx Fy^T (B, nx, ny), with rounding radius
         Cm = np.matmul(Fx, np.swapaxes(Fy, 1, 2))
@@ -198,6 +206,19 @@ class TaylorErrorEnclosure:
             fy = forward_float(self.psi_layers, self.activation, pts[:, dx:])
             rv = np.broadcast_to(self._r_float(*pts.T), (len(pts),))
             return np.asarray(rv, float) - (fx * fy).sum(-1)
+
+
+def _unique_eval(branch, c: np.ndarray, h: np.ndarray, hp: np.ndarray):
+    """``branch(c, h, hp)`` evaluated once per distinct (c, h) row (ours): a split along a
+    y-coordinate leaves both children with the same x-part, so a batch repeats branch boxes;
+    identical inputs give identical outputs, so this is exact."""
+    _, first, inv = np.unique(np.concatenate([c, h], 1), axis=0, return_index=True,
+                              return_inverse=True)
+    if len(first) == len(c):
+        return branch(c, h, hp)
+    inv = inv.reshape(-1)
+    F, R, Bd = branch(c[first], h[first], hp[first])
+    return F[inv], R[inv], Bd[inv]
 
 
 def try_taylor(
