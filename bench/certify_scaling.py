@@ -34,15 +34,15 @@ from .common import OUT_DIR, machine_info
 
 # (row id, witness, eps, rel_gap, max_leaves, wall-clock safety s, axis tags, quick)
 ROWS: list[tuple[str, WitnessSpec, float, float | None, int, float, tuple[str, ...], bool]] = [
-    ("D2-e1e-2", WitnessSpec(1, 32, 10, 7e-3), 1e-2, None, 200_000, 120, ("dim", "eps2"), True),
-    ("D2-e1e-3", WitnessSpec(1, 32, 10, 7e-4), 1e-3, None, 400_000, 120, ("eps2",), True),
-    ("D2-e1e-4", WitnessSpec(1, 32, 10, 7e-5), 1e-4, None, 1_000_000, 300, ("eps2",), True),
+    ("D2-e1e-2", WitnessSpec(1, 32, 5, 7e-3), 1e-2, None, 200_000, 120, ("dim", "eps2"), True),
+    ("D2-e1e-3", WitnessSpec(1, 32, 7, 7e-4), 1e-3, None, 400_000, 120, ("eps2",), True),
+    ("D2-e1e-4", WitnessSpec(1, 32, 9, 7e-5), 1e-4, None, 1_000_000, 300, ("eps2",), True),
     ("D4-e1e-2", WitnessSpec(2, 128, 30, 7e-3), 1e-2, None, 1_000_000, 300, ("dim", "eps4"),
      True),
     ("D4-tight", WitnessSpec(2, 128, 30, 7e-3), 1e-2, 0.1, 1_000_000, 300, ("tight",), False),
     ("D4-e2e-3", WitnessSpec(2, 256, 45, 7e-4, rounds=1000, wall_s=480), 2e-3, None,
-     4_000_000, 600, ("eps4",), False),
-    ("D6-e1e-1", WitnessSpec(3, 256, 80, 7e-3), 1e-1, None, 2_000_000, 900, ("dim6",), False),
+     1_000_000, 600, ("eps4",), False),
+    ("D6-e1e-1", WitnessSpec(3, 256, 80, 7e-3), 1e-1, None, 300_000, 900, ("dim6",), False),
 ]
 
 

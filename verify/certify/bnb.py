@@ -12,6 +12,11 @@ is taken against us).  Then
 * the ``batch`` live leaves with the largest U are split in two along the coordinate with
   the largest estimated contribution |∂_i e(Q)|·w_i to the enclosure width.
 
+The point enclosures that can raise L (box centres, one random vertex per new box) are
+evaluated rigorously only where a plain-float estimate of e is largest (64 per batch), when
+the enclosure offers one (``estimate``): L stays a rigorous value at a point, and the rigorous
+evaluations no longer cost as much as the boxes.
+
 At the end, ``upper = max(L, U of retired leaves, U of live leaves)`` is a proven bound on
 sup |e| over the box and ``lower = L`` a proven lower bound.  Status: "certified" if
 upper ≤ ε, "refuted" if lower > ε (with the point), otherwise "undecided".
