@@ -19,8 +19,10 @@ Writes reports/benchmarks/certify_scaling.{json,md}.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import math
+import pstats
 import sys
 import time
 
@@ -51,8 +53,13 @@ def _row(rid: str, spec: WitnessSpec, eps: float, rel_gap: float | None, max_lea
     layers, info = load_or_train(spec)
     if quick:
         max_leaves = min(max_leaves, 200_000)
+    prof = cProfile.Profile() if spec.d >= 2 else None
+    if prof is not None:
+        prof.enable()
     cert = certify_sup(spec.relation(), layers, None, "tanh", eps=eps, symmetric=True,
                        rel_gap=rel_gap, max_leaves=max_leaves, time_budget_s=wall)
+    if prof is not None:
+        prof.disable()
     leaves_per_s = cert.leaves / max(cert.time_s - cert.extra["setup_s"], 1e-9)
     return {
         "id": rid,
@@ -75,12 +82,39 @@ def _row(rid: str, spec: WitnessSpec, eps: float, rel_gap: float | None, max_lea
         "leaves_per_s": round(leaves_per_s, 1),
         "budget_exhausted": cert.extra["budget_exhausted"],
         "stopped_by_wall_clock": cert.extra["stopped_by_wall_clock"],
+        "cost_shares": None if prof is None else cost_shares(prof),
         "strength": "U certified over the whole box (branch and bound); L rigorous lower bound "
         "(point enclosures); witness sampled sup is a lower bound only",
         "method": cert.method,
         "command": "python -m bench.certify_scaling" + (" --quick" if quick else "")
         + f" --only {rid}",
     }
+
+
+# where a leaf's time goes: (label, file suffix, function name) of cumulative cProfile times
+_PARTS = (
+    ("branch Taylor models (phi, psi)", "taylor_model.py", "_unique_eval"),
+    ("relation Taylor coefficients at centres", "relation_taylor.py", "coefficients"),
+    ("relation remainder (order K+1 derivatives over boxes)", "relation_taylor.py",
+     "remainder"),
+    ("rigorous point values (lower bound)", "taylor_model.py", "at_points"),
+)
+
+
+def cost_shares(prof: cProfile.Profile) -> dict:
+    """Shares of the branch-and-bound time (cProfile, cumulative) per part of the enclosure,
+    and the setup (sympy derivatives of r) in seconds."""
+    st = pstats.Stats(prof).stats  # {(file, line, name): (cc, nc, tt, ct, callers)}
+
+    def cum(suffix: str, name: str) -> float:
+        return sum(v[3] for (f, _, n), v in st.items() if f.endswith(suffix) and n == name)
+
+    total = cum("bnb.py", "branch_and_bound") or 1e-9
+    out = {label: round(cum(f, n) / total, 3) for label, f, n in _PARTS}
+    out["other (products, sums, bookkeeping)"] = round(1.0 - sum(out.values()), 3)
+    out["bnb_s"] = round(total, 1)
+    out["setup_sympy_derivatives_s"] = round(cum("relation_taylor.py", "__init__"), 1)
+    return out
 
 
 def _fit(xs: list[float], ys: list[float]) -> float | None:
@@ -128,11 +162,17 @@ def _md(rows: list[dict], fit: dict, meta: dict) -> str:
                  f"{ul if isinstance(ul, str) else format(ul, '.3f')} | {r['leaves']} | "
                  f"{r['live_leaves']} | {r['time_s']} ({r['setup_s']}) | {r['leaves_per_s']} |\n")
     fits = "".join(f"- `{k}`: {v}\n" for k, v in fit.items()) or "- (too few certified rows)\n"
+    shares = "".join(
+        f"- {r['id']}: " + ", ".join(f"{k} {v}" for k, v in r["cost_shares"].items()) + "\n"
+        for r in rows if r.get("cost_shares")
+    )
     return (
         "# What a certificate costs: leaves and time versus dimension and ε\n\n"
         f"Machine: {meta['machine']['processor']}, {meta['machine']['cpu_count']} cpus, "
         f"{meta['machine']['date_utc']}; command `{meta['command']}`; whole run "
-        f"{meta['total_s']:.0f} s.\n\n"
+        f"{meta['total_s']:.0f} s"
+        + "".join(f"; row {x['row']} rerun by `{x['command']}` ({x['total_s']:.0f} s)"
+                  for x in meta.get("rerun", [])) + ".\n\n"
         "Gaussian ℓ = 0.5, x, y ∈ [−1,1]^d, input dimension D = 2d. U is certified over the "
         "whole box by branch and bound (Taylor models of order 5, symmetry x_0 ≤ y_0), L is a "
         "rigorous lower bound (point enclosures); the witness's sampled sup (training) is a "
@@ -141,6 +181,8 @@ def _md(rows: list[dict], fit: dict, meta: dict) -> str:
         "stopped by the safety limit. Each row's command is in the JSON.\n\n"
         + head + body
         + "\nFitted growth (least squares on certified rows without a gap target):\n\n" + fits
+        + "\nWhere the branch-and-bound time goes (cProfile shares of the B&B time; setup "
+        "= sympy derivatives of r, seconds):\n\n" + (shares or "- (not profiled)\n")
     )
 
 
@@ -158,11 +200,21 @@ def main(argv: list[str] | None = None) -> list[dict]:
         rows.append(r)
         print(f"{rid:10s} D={r['input_dim']} {r['status']:10s} L={r['L']:.4g} U={r['U']:.4g} "
               f"leaves={r['leaves']} t={r['time_s']}s", flush=True)
-    fit = growth(rows)
     meta = {"machine": machine_info(), "command": "python -m " + __spec__.name
             + " " + " ".join(sys.argv[1:] if argv is None else argv),
             "total_s": time.perf_counter() - t0}
-    suffix = ("_quick" if a.quick else "") + (f"_{a.only}" if a.only else "")
+    suffix = "_quick" if a.quick else ""
+    main_json = OUT_DIR / f"certify_scaling{suffix}.json"
+    if a.only and main_json.exists():  # rerun of one row: replace it in the full table
+        old = json.loads(main_json.read_text())
+        kept = [r for r in old["rows"] if r["id"] != a.only]
+        order = [r[0] for r in ROWS]
+        rows = sorted(kept + rows, key=lambda r: order.index(r["id"]))
+        meta = {**old["meta"], "rerun": [*old["meta"].get("rerun", []),
+                                         {"row": a.only, "command": meta["command"],
+                                          "date_utc": meta["machine"]["date_utc"],
+                                          "total_s": meta["total_s"]}]}
+    fit = growth(rows)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     atomic_write(OUT_DIR / f"certify_scaling{suffix}.json",
                  json.dumps({"meta": meta, "growth": fit, "rows": rows}, indent=2))
