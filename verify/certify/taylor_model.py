@@ -23,7 +23,9 @@ before any absolute value is taken; then
 
 where [δ^γ] is [0, h^γ] for even γ and [-h^γ, h^γ] otherwise, and R collects every
 remainder above.  The overestimate is O(h^{K+1}) plus the dependency loss of evaluating
-the polynomial by monomials.  Cost (ours).  The branch models are evaluated once per distinct branch box (children of a
+the polynomial by monomials.
+
+Cost (ours).  The branch models are evaluated once per distinct branch box (children of a
 split along y share their x-part; x- and y-parts are pooled when ψ = φ); r's order-(K+1)
 derivatives are enclosed over shared dyadic hulls of the boxes and recomputed over the box
 itself only where that remainder exceeds ``hull_share`` (2%) of the enclosure's width; the
