@@ -61,44 +61,16 @@ class RelationTaylor:
         """Enclosures (B, len(kept)) of ∂^γ r(c) / γ! at float points ``centres`` (B, D)."""
         return self._coef(Interval.point(centres)) * self._inv_fact_kept
 
-    def remainder(self, box: Interval, h_pow_rem: np.ndarray, hull: bool = False) -> np.ndarray:
+    def remainder(self, box: Interval, h_pow_rem: np.ndarray) -> np.ndarray:
         """Upper bound (B,) on the Lagrange remainder over boxes ``box`` (B, D), given
-        upper bounds ``h_pow_rem`` (B, len(rem)) on h^γ for the remainder indices
-        (``hull``: derivatives enclosed over dyadic hulls, see :meth:`derivative_bounds`)."""
-        mag = self.derivative_bounds(box) if hull else self._rem(box).mag()
-        terms = Interval.point(mag) * self._inv_fact_rem * Interval.point(h_pow_rem)
+        upper bounds ``h_pow_rem`` (B, len(rem)) on h^γ for the remainder indices."""
+        d = self._rem(box)
+        terms = Interval.point(d.mag()) * self._inv_fact_rem * Interval.point(h_pow_rem)
         out = terms.hi.sum(-1)
         # nonnegative float sum: inflate for rounding (n terms, relative n*u each side)
         n = terms.hi.shape[-1]
         out = np.nextafter(out * (1.0 + 2.0 * (n + 2) * 2.0**-53), np.inf)
         return np.where(np.isnan(out), np.inf, out)
-
-
-    def derivative_bounds(self, box: Interval) -> np.ndarray:
-        """Upper bounds (B, len(rem)) on max_Q |∂^γ r| for the remainder indices (ours).
-
-        Each box is first widened to its dyadic hull: per axis, lo and hi snapped outward to
-        the grid of step 2^⌈log2 w⌉ (exact in floats; the hull contains the box and is less
-        than 4× as wide), so neighbouring and sibling boxes share one hull and the derivatives
-        are enclosed once per distinct hull.  Any superset gives a valid bound; where the hull
-        gives no finite one (it may leave r's domain) the box itself is used."""
-        lo, hi = box.lo, box.hi
-        w = hi - lo
-        _, e = np.frexp(np.where(w > 0, w, 1.0))
-        step = np.where(w > 0, np.ldexp(1.0, e), 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            slo = np.where(w > 0, np.floor(lo / np.where(w > 0, step, 1.0)) * step, lo)
-            shi = np.where(w > 0, np.ceil(hi / np.where(w > 0, step, 1.0)) * step, hi)
-        ok = np.isfinite(slo).all(1) & np.isfinite(shi).all(1) & (slo <= lo).all(1) & (
-            shi >= hi).all(1)
-        slo, shi = np.where(ok[:, None], slo, lo), np.where(ok[:, None], shi, hi)
-        _, first, inv = np.unique(np.concatenate([slo, shi], 1), axis=0, return_index=True,
-                                  return_inverse=True)
-        mag = self._rem(Interval(slo[first], shi[first])).mag()[inv.reshape(-1)]
-        bad = ~np.isfinite(mag).all(1)
-        if np.any(bad):
-            mag[bad] = self._rem(Interval(lo[bad], hi[bad])).mag()
-        return mag
 
 
 def _inv_factorials(facts: list[int]) -> tuple[np.ndarray, np.ndarray]:

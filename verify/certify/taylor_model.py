@@ -119,7 +119,6 @@ class TaylorErrorEnclosure:
         deg = g.sum(1)
         self.share = np.where(deg[:, None] > 0, g / np.maximum(deg, 1)[:, None], 0.0)  # (P, D)
         self.n_rigorous: int | None = 64  # rigorous centre values per batch (None: all)
-        self.hull_share = 0.02  # r's hull remainder kept where ≤ this share of the width
         try:
             self._r_float = sp.lambdify(syms, expr, "numpy")
         except Exception:  # noqa: BLE001 - any sympy/numpy failure: no float estimate
@@ -168,22 +167,15 @@ class TaylorErrorEnclosure:
         rc = self.rt.coefficients(c)  # (B, P)
         ri, rj = self.rem_ij[:, 0], self.rem_ij[:, 1]
         hp_rem = _up_mul(hpx[:, ri], hpy[:, rj])
-        # r's remainder from derivatives over shared dyadic hulls (cheap, a little wider);
-        # recomputed over the box itself where it is a visible part of the enclosure below
-        rem_r = self.rt.remainder(Zbox, hp_rem, hull=True)
+        rem_r = self.rt.remainder(Zbox, hp_rem)
         # error coefficients E = r_γ − C_γ (all kept pairs have both degrees <= K)
         Ck = Interval(Cm[:, ki, kj] - Cr[:, ki, kj], Cm[:, ki, kj] + Cr[:, ki, kj])
         Ck = Interval(np.nextafter(Ck.lo, -np.inf), np.nextafter(Ck.hi, np.inf))
         E = rc - Ck  # (B, P)
         hp = _up_mul(hpx[:, ki], hpy[:, kj])  # (B, P)
+        R = _up_add(_up_add(rem_model, rem_trunc), rem_r)
         mono = Interval(np.where(self.even[None], 0.0, -hp), hp)
         poly = E[:, 0] + isum(E[:, 1:] * mono[:, 1:], axis=-1)
-        rest = _up_add(rem_model, rem_trunc)
-        redo = ~(rem_r <= self.hull_share * (poly.hi - poly.lo + 2.0 * rest))
-        if np.any(redo):
-            sub = Interval(lo[redo], hi[redo])
-            rem_r[redo] = np.minimum(rem_r[redo], self.rt.remainder(sub, hp_rem[redo]))
-        R = _up_add(rest, rem_r)
         enc = poly + Interval(-R, R)
         enc = Interval(np.where(np.isnan(enc.lo), -np.inf, enc.lo),
                        np.where(np.isnan(enc.hi), np.inf, enc.hi))
