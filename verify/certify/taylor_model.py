@@ -26,11 +26,9 @@ remainder above.  The overestimate is O(h^{K+1}) plus the dependency loss of eva
 the polynomial by monomials.
 
 Cost (ours).  The branch models are evaluated once per distinct branch box (children of a
-split along y share their x-part; x- and y-parts are pooled when ψ = φ); r's order-(K+1)
-derivatives are enclosed over shared dyadic hulls of the boxes and recomputed over the box
-itself only where that remainder exceeds ``hull_share`` (2%) of the enclosure's width; the
-rigorous centre values are taken at the ``n_rigorous`` (64) centres with the largest |E_0|
-(elsewhere the true enclosure [-inf, inf]).  All three keep every bound rigorous.
+split along y share their x-part; x- and y-parts are pooled when ψ = φ); the rigorous
+centre values are taken at the ``n_rigorous`` (64) centres with the largest |E_0|
+(elsewhere the true enclosure [-inf, inf]).  Both keep every bound rigorous.
 
 Scope: activations tanh, sigmoid or
 softplus, r of class C^{K+1} with a sympy expression;
