@@ -12,6 +12,11 @@ is taken against us).  Then
 * the ``batch`` live leaves with the largest U are split in two along the coordinate with
   the largest estimated contribution |∂_i e(Q)|·w_i to the enclosure width.
 
+The point enclosures that can raise L (box centres, one random vertex per new box) are
+evaluated rigorously only where a plain-float estimate of e is largest (64 per batch), when
+the enclosure offers one (``estimate``): L stays a rigorous value at a point, and the rigorous
+evaluations no longer cost as much as the boxes.
+
 At the end, ``upper = max(L, U of retired leaves, U of live leaves)`` is a proven bound on
 sup |e| over the box and ``lower = L`` a proven lower bound.  Status: "certified" if
 upper ≤ ε, "refuted" if lower > ε (with the point), otherwise "undecided".
@@ -122,6 +127,17 @@ def branch_and_bound(
     D = lo.size
     rng = np.random.default_rng(seed)
     at_points = getattr(enclose, "at_points", None)
+    estimate = getattr(enclose, "estimate", None)
+
+    def rigorous_at(vtx: np.ndarray):
+        """Rigorous values at the points (all of them, or, when the enclosure has a float
+        ``estimate``, at the 64 with the largest estimate: only the max can raise L)."""
+        est = estimate(vtx) if estimate is not None and len(vtx) > 64 else None
+        if est is None:
+            return vtx, at_points(vtx)
+        key = est if bound == "upper" else np.abs(est)
+        top = np.argpartition(-np.where(np.isfinite(key), key, -np.inf), 63)[:64]
+        return vtx[top], at_points(vtx[top])
 
     def u_of(ev: BoxEval) -> np.ndarray:
         E = ev.enclosure
@@ -179,7 +195,8 @@ def branch_and_bound(
                 L, Lpt = float(lv[j]), ev.centre[j].copy()
             if at_points is not None:  # also a random vertex of each box (reaches the boundary)
                 vtx = np.where(rng.uniform(size=pend_lo.shape) < 0.5, pend_lo, pend_hi)
-                lv = l_of(at_points(vtx))
+                vtx, vals = rigorous_at(vtx)
+                lv = l_of(vals)
                 j = int(np.argmax(lv))
                 if lv[j] > L:
                     L, Lpt = float(lv[j]), vtx[j].copy()

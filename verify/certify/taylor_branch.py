@@ -62,6 +62,19 @@ def supports(layers: Layers, activation: str) -> bool:
     return len(layers) >= 2 and activation in act.SMOOTH
 
 
+def _affine_float(
+    W: np.ndarray, absW: np.ndarray, b: np.ndarray, c: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float ẑ = c Wᵀ + b and η ≥ |exact − ẑ|: BLAS rounding of an (n + 1)-term sum is at
+    most γ_{n+1} (|c||W|ᵀ + |b|) (Higham, Thm 3.5), inflated for the rounding of that bound
+    itself and for underflow."""
+    n = W.shape[1]
+    zh = c @ W.T + b
+    g = (n + 3) * _U / (1.0 - (n + 3) * _U)
+    eta = _inf(g * (np.abs(c) @ absW.T + np.abs(b)) * (1.0 + 2.0 * g), n + 4)
+    return zh, eta
+
+
 class BranchTaylor:
     """Taylor models of order K of a one-hidden-layer MLP branch over boxes."""
 
@@ -89,6 +102,18 @@ class BranchTaylor:
         wpow = Interval(np.stack([r.lo for r in rows]), np.stack([r.hi for r in rows]))
         self.wpow_mid, self.wpow_rad = wpow.mid_rad()  # (M, n)
         self.wpow_mid[0], self.wpow_rad[0] = 1.0, 0.0  # α = 0: exactly 1
+        # per degree k: G_k[i, (α, j)] = fl(w_i^α/α! · A_ji) over the monomials of degree k,
+        # so the features of degree k are one matrix product σ^(k)(ẑ) @ G_k (no (B, M, n)
+        # intermediate)
+        self.by_degree = []
+        for k in range(order + 1):
+            idx = np.flatnonzero(self.deg == k)
+            G = self.wpow_mid[idx][:, :, None] * A.T[None]  # (M_k, n, m)
+            G = np.ascontiguousarray(np.moveaxis(G, 0, 1).reshape(W.shape[0], -1))
+            # Σ_i |G_k[i, (α, j)]|, rounded up: with max_i |σ^(k)(ẑ_i)| it bounds the
+            # sum of |terms| of the product without a second matrix product
+            colsum = _inf(np.abs(G).sum(0), W.shape[0] + 2).reshape(len(idx), -1)
+            self.by_degree.append((k, idx, G, colsum))
 
     def __call__(
         self, c: np.ndarray, h: np.ndarray, h_pow: np.ndarray
@@ -101,9 +126,8 @@ class BranchTaylor:
         an a-priori rounding bound (Higham) inflated by :func:`_inf`, so no per-element
         directed rounding is needed."""
         K, n = self.K, self.W.shape[0]
-        Z0 = matvec(self.W, Interval.point(c), self.b)
-        zh, eta = Z0.mid_rad()
-        rho = matvec(self.absW, Interval.point(h)).hi  # ≥ Σ_j |W_ij| h_j
+        zh, eta = _affine_float(self.W, self.absW, self.b, c)
+        rho = _inf(h @ self.absW.T, self.d + 2)  # ≥ Σ_j |W_ij| h_j (h ≥ 0)
         t = _inf(rho + eta, 1)  # ≥ |z - ẑ| on the box
         # σ^(k)(ẑ), k = 0..K: float values D and absolute error bounds Drad
         D, Drad = _derivatives_float(self.activation, zh, K)
@@ -116,14 +140,19 @@ class BranchTaylor:
             tp = tp * t
         mk = _derivative_range_bound(self.activation, zh, t, K + 1)
         R = _inf(R + mk * (tp * t) / _fact(K + 1), 8 * K + 16)
-        # hidden-unit coefficients U[b, α, i] = σ^(|α|)(ẑ_i) w_i^α / α!  (B, M, n)
-        Dm = np.stack([D[k] for k in self.deg], 1)
-        U = Dm * self.wpow_mid[None]
-        # features F = A U (+ a on the constant): midpoint and radius
-        F = U @ self.A.T  # (B, M, m)
-        absF = np.abs(U) @ self.absA.T
+        # features F[b, α, j] = Σ_i σ^(|α|)(ẑ_i) (w_i^α / α!) A_ji (+ a on the constant),
+        # one matrix product per degree; absF ≥ Σ_i |terms|, bounded by
+        # max_i |σ^(k)(ẑ_i)| · Σ_i |G_k[i, (α, j)]| (only the rounding radius uses it)
+        B, m = zh.shape[0], self.m
+        F = np.empty((B, len(self.mono), m))
+        absF = np.empty_like(F)
+        for k, idx, G, colsum in self.by_degree:
+            F[:, idx, :] = (D[k] @ G).reshape(B, len(idx), m)
+            dmax = np.abs(D[k]).max(axis=1)  # exact (max of floats)
+            absF[:, idx, :] = _inf(dmax[:, None, None] * colsum[None], 1)
         g = (n + 4) * _U / (1.0 - (n + 4) * _U)
-        # radius: matmul rounding + product rounding (u|U|) + wpow and D radii
+        # radius: matmul rounding + product rounding (u|w^α A| and u|D w^α A|) + wpow and
+        # D radii
         Frad = (g + 2 * _U) * absF * (1.0 + 4 * g) + self._rad_const(Drad)[None]
         F[:, 0, :] += self.a
         Frad[:, 0, :] += 2 * _U * (np.abs(F[:, 0, :]) + np.abs(self.a))

@@ -23,7 +23,14 @@ before any absolute value is taken; then
 
 where [δ^γ] is [0, h^γ] for even γ and [-h^γ, h^γ] otherwise, and R collects every
 remainder above.  The overestimate is O(h^{K+1}) plus the dependency loss of evaluating
-the polynomial by monomials.  Scope: activations tanh, sigmoid or
+the polynomial by monomials.
+
+Cost (ours).  The branch models are evaluated once per distinct branch box (children of a
+split along y share their x-part; x- and y-parts are pooled when ψ = φ); the rigorous
+centre values are taken at the ``n_rigorous`` (64) centres with the largest |E_0|
+(elsewhere the true enclosure [-inf, inf]).  Both keep every bound rigorous.
+
+Scope: activations tanh, sigmoid or
 softplus, r of class C^{K+1} with a sympy expression;
 :class:`~verify.certify.enclosure.ErrorEnclosure` covers everything else.
 """
@@ -41,7 +48,7 @@ from .float_bounds import up_add as _up_add
 from .float_bounds import up_mul as _up_mul
 from .float_bounds import up_sum as _up_sum
 from .interval import Interval, isum
-from .mlp_bounds import Layers, box_centre
+from .mlp_bounds import Layers, box_centre, forward_float
 from .multiindex import all_even, degrees, monomial_bounds, multi_indices
 from .relation_taylor import RelationTaylor
 from .sym_interval import UnsupportedNode, compile_interval
@@ -109,6 +116,11 @@ class TaylorErrorEnclosure:
         g = np.array(self.kept_gamma, dtype=float)
         deg = g.sum(1)
         self.share = np.where(deg[:, None] > 0, g / np.maximum(deg, 1)[:, None], 0.0)  # (P, D)
+        self.n_rigorous: int | None = 64  # rigorous centre values per batch (None: all)
+        try:
+            self._r_float = sp.lambdify(syms, expr, "numpy")
+        except Exception:  # noqa: BLE001 - any sympy/numpy failure: no float estimate
+            self._r_float = None
 
     @property
     def dim(self) -> int:
@@ -124,8 +136,16 @@ class TaylorErrorEnclosure:
         hpx = monomial_bounds(h[:, :dx], self.mx)  # (B, Mx+)
         hpy = monomial_bounds(h[:, dx:], self.my)
         nx, ny = len(self.bx.mono), len(self.by.mono)
-        Fx, Rx, Bx = self.bx(c[:, :dx], h[:, :dx], hpx[:, :nx])
-        Fy, Ry, By = self.by(c[:, dx:], h[:, dx:], hpy[:, :ny])
+        if self.by is self.bx:  # ψ = φ: one pool of x- and y-parts
+            F, Rb, Bb = _unique_eval(
+                self.bx, np.concatenate([c[:, :dx], c[:, dx:]]),
+                np.concatenate([h[:, :dx], h[:, dx:]]),
+                np.concatenate([hpx[:, :nx], hpy[:, :ny]]),
+            )
+            Fx, Rx, Bx, Fy, Ry, By = F[:B], Rb[:B], Bb[:B], F[B:], Rb[B:], Bb[B:]
+        else:
+            Fx, Rx, Bx = _unique_eval(self.bx, c[:, :dx], h[:, :dx], hpx[:, :nx])
+            Fy, Ry, By = _unique_eval(self.by, c[:, dx:], h[:, dx:], hpy[:, :ny])
         m = Fx.shape[-1]
         # polynomial part of the model: C = Fx Fy^T (B, nx, ny), with rounding radius
         Cm = np.matmul(Fx, np.swapaxes(Fy, 1, 2))
@@ -157,17 +177,55 @@ class TaylorErrorEnclosure:
         enc = poly + Interval(-R, R)
         enc = Interval(np.where(np.isnan(enc.lo), -np.inf, enc.lo),
                        np.where(np.isnan(enc.hi), np.inf, enc.hi))
-        centre_value = self.at_points(c)  # rigorous e(c) (E_0 is a midpoint)
+        # rigorous e(c) (E_0 is a midpoint) where it may raise the lower bound: at the
+        # ``n_rigorous`` centres with the largest float estimate |E_0|; elsewhere the
+        # (true) enclosure [-inf, inf], whose mignitude 0 never raises a lower bound
+        centre_value = self._centre_values(c, np.abs(0.5 * (E.lo[:, 0] + E.hi[:, 0])))
         grad = E[:, self.grad_idx]  # first-order coefficients ≈ ∇e(c), for split scores
         contrib = E.mag() * hp  # (B, P)
         score = contrib @ self.share + (R / np.maximum(h.sum(-1), 1e-300))[:, None] * h
         return BoxEval(enc, enc, c, centre_value, grad, score)
+
+    def _centre_values(self, c: np.ndarray, est: np.ndarray) -> Interval:
+        k = self.n_rigorous
+        if k is None or len(c) <= k:
+            return self.at_points(c)
+        top = np.argpartition(np.where(np.isfinite(est), -est, 0.0), k - 1)[:k]
+        lo, hi = np.full(len(c), -np.inf), np.full(len(c), np.inf)
+        v = self.at_points(c[top])
+        lo[top], hi[top] = v.lo, v.hi
+        return Interval(lo, hi)
 
     def at_points(self, pts: np.ndarray) -> Interval:
         """Rigorous enclosure of e at points (n, dx + dy) (width ~ a few ulps)."""
         return error_at_points(
             self.r, self.phi_layers, self.psi_layers, self.activation, self.dx, pts
         )
+
+    def estimate(self, pts: np.ndarray) -> np.ndarray | None:
+        """Plain-float e at points (n, dx + dy), not rigorous: it only chooses where
+        :meth:`at_points` is worth calling (None where r has no numpy form)."""
+        if self._r_float is None:
+            return None
+        dx = self.dx
+        with np.errstate(all="ignore"):
+            fx = forward_float(self.phi_layers, self.activation, pts[:, :dx])
+            fy = forward_float(self.psi_layers, self.activation, pts[:, dx:])
+            rv = np.broadcast_to(self._r_float(*pts.T), (len(pts),))
+            return np.asarray(rv, float) - (fx * fy).sum(-1)
+
+
+def _unique_eval(branch, c: np.ndarray, h: np.ndarray, hp: np.ndarray):
+    """``branch(c, h, hp)`` evaluated once per distinct (c, h) row (ours): a split along a
+    y-coordinate leaves both children with the same x-part, so a batch repeats branch boxes;
+    identical inputs give identical outputs, so this is exact."""
+    _, first, inv = np.unique(np.concatenate([c, h], 1), axis=0, return_index=True,
+                              return_inverse=True)
+    if len(first) == len(c):
+        return branch(c, h, hp)
+    inv = inv.reshape(-1)
+    F, R, Bd = branch(c[first], h[first], hp[first])
+    return F[inv], R[inv], Bd[inv]
 
 
 def try_taylor(
