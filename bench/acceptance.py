@@ -178,7 +178,11 @@ def rows(reports: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         add(_peers(f"trainer_gain (32 neurons, m=10, eps=1e-3, ours {gain['ours_s']:.1f} s)",
                    gain["verdict"], gain["peers"], "trainer_gain"))
     if bench.get("features"):
-        add(_floor_2d(bench["features"]))
+        row = _floor_2d(bench["features"])
+        if row is not None and "features" in (bench.get("carried") or []):
+            # the features table was not rerun: say its numbers predate this run
+            row["measured"] += " (features table carried over from an earlier run_all)"
+        add(row)
     for name, rep in sorted(reports.items()):
         own = [a for a in (rep or {}).get("acceptance") or [] if isinstance(a, dict)
                and "goal" in a and name != "benchmarks"]

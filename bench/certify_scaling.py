@@ -44,6 +44,8 @@ ROWS: list[tuple[str, WitnessSpec, float, float | None, int, float, tuple[str, .
     ("D4-tight", WitnessSpec(2, 128, 30, 7e-3), 1e-2, 0.1, 1_000_000, 300, ("tight",), False),
     ("D4-e2e-3", WitnessSpec(2, 256, 45, 7e-4, rounds=1000, wall_s=480), 2e-3, None,
      1_000_000, 600, ("eps4",), False),
+    ("D4-e1e-3", WitnessSpec(2, 256, 50, 7e-4), 1e-3, None, 2_000_000, 600, ("eps4",), False),
+    ("D4-e1e-4", WitnessSpec(2, 256, 64, 7e-5), 1e-4, None, 4_000_000, 900, ("eps4",), False),
     ("D6-e1e-1", WitnessSpec(3, 256, 80, 7e-3), 1e-1, None, 300_000, 900, ("dim6",), False),
 ]
 

@@ -410,8 +410,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             prog.advance(t4)
     data["acceptance"] = acceptance(rows, (data.get("time_to_eps") or [None])[0])
     reports = {**(readme.load_reports(OUT_DIR) if not quick else {}),
-               **{m: data[m]["report"] for m in SUBPROCESS.values()
-                  if isinstance(data.get(m), dict) and data[m].get("report")},
+               # pieces run now; a carried piece's own report file (maybe rerun since) wins
+               **{m: data[m]["report"] for p, m in SUBPROCESS.items()
+                  if p in run and isinstance(data.get(m), dict) and data[m].get("report")},
                "benchmarks": data}
     data["acceptance17"] = acceptance17.rows(reports)
     OUT_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,8 @@
 """Reference evaluation of MLPs in python-flint's arb ball arithmetic (rigorous), shared by
 the certifier's soundness tests."""
 
-from flint import arb
+import pytest
+from flint import arb, ctx
 
 
 def arb_act(a: arb, act: str) -> arb:
@@ -25,3 +26,12 @@ def arb_mlp(layers, act: str, x) -> list[arb]:
         if i < len(layers) - 1:
             h = [arb_act(v, act) for v in h]
     return h
+
+
+@pytest.fixture(autouse=True)
+def arb_precision():
+    """arb at 120 bits for the test (a soundness module imports this to make it autouse)."""
+    old = ctx.prec
+    ctx.prec = 120
+    yield
+    ctx.prec = old

@@ -10,8 +10,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import sympy as sp
-from arb_reference import arb_mlp
-from flint import arb, ctx
+from arb_reference import (
+    arb_mlp,
+    arb_precision,  # noqa: F401
+)
+from flint import arb
 
 from verify.certify import certify_sup
 from verify.certify.multiindex import monomial_bounds
@@ -20,14 +23,6 @@ from verify.certify.taylor_model import TaylorErrorEnclosure
 
 XS = sp.symbols("x0 x1 x2", real=True)
 YS = sp.symbols("y0 y1 y2", real=True)
-
-
-@pytest.fixture(autouse=True)
-def _prec():
-    old = ctx.prec
-    ctx.prec = 120
-    yield
-    ctx.prec = old
 
 
 def _net(rng, d, width, m, out_scale):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import sympy as sp
 from arb_reference import arb_mlp as _arb_mlp
-from flint import arb, ctx
+from arb_reference import arb_precision  # noqa: F401
+from flint import arb
 
 from verify.certify import certify_psd_residual_sup, certify_sup, enclose_mlp, forward_float, ibp
 from verify.certify.bnb import CERTIFIED
@@ -18,14 +19,6 @@ from verify.certify.lipschitz import certify_lipschitz_grid
 
 X0, Y0, X1, Y1 = sp.symbols("x0 y0 x1 y1", real=True)
 ACTS = ("tanh", "relu", "softplus", "sigmoid")
-
-
-@pytest.fixture(autouse=True)
-def _prec():
-    old = ctx.prec
-    ctx.prec = 120
-    yield
-    ctx.prec = old
 
 
 RELS = {

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import sympy as sp
 from arb_reference import arb_mlp as _arb_mlp
-from flint import arb, ctx
+from arb_reference import arb_precision  # noqa: F401
+from flint import arb
 
 from verify.certify import activation_taylor as act
 from verify.certify import certify_sup, forward_float
@@ -29,14 +30,6 @@ SYM_ACT = {
     "sigmoid": 1 / (1 + sp.exp(-Z)),
     "softplus": sp.log(1 + sp.exp(Z)),
 }
-
-
-@pytest.fixture(autouse=True)
-def _prec():
-    old = ctx.prec
-    ctx.prec = 120
-    yield
-    ctx.prec = old
 
 
 def test_multi_indices_and_monomial_bounds():

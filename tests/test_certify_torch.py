@@ -11,9 +11,12 @@ import sympy as sp
 import torch
 
 pytest.importorskip("flint")  # noqa: E402 - a GPU image may lack python-flint (then: skipped)
-from arb_reference import arb_mlp  # noqa: E402
+from arb_reference import (
+    arb_mlp,  # noqa: E402
+    arb_precision,  # noqa: F401
+)
 from device_audit import devices  # noqa: E402
-from flint import arb, ctx  # noqa: E402
+from flint import arb  # noqa: E402
 
 from verify.certify import certify_sup, forward_float
 from verify.certify.bnb import CERTIFIED
@@ -23,14 +26,6 @@ from verify.certify.torch_taylor import TorchTaylorEnclosure, on_device
 
 X0, X1, Y0, Y1 = sp.symbols("x0 x1 y0 y1", real=True)
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-
-
-@pytest.fixture(autouse=True)
-def _prec():
-    old = ctx.prec
-    ctx.prec = 120
-    yield
-    ctx.prec = old
 
 
 def _net(rng, d, width, m, scale, depth=1):
