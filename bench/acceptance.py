@@ -144,7 +144,8 @@ def _train_scaling(rep: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _gpu(rep: dict[str, Any]) -> list[dict[str, Any]]:
     if not rep.get("cuda"):
-        return [_row(8, "no CUDA device in the run that wrote it: " + str(rep.get("note", "")),
+        note = str(rep.get("note") or "CPU rows only; bench/gpu_session.sh measures it on a GPU")
+        return [_row(8, f"not measured: no CUDA device in the run that wrote it ({note})",
                      None, "gpu_vs_cpu")]
     return [_row(8, f"CUDA {rep['cuda']}: see gpu_vs_cpu.md", None, "gpu_vs_cpu")]
 
