@@ -5,7 +5,8 @@ Pieces (``--only`` names a subset, ``--skip`` leaves some out): ``features``
 best-tuned Adam / L-BFGS peers), ``suite`` (:mod:`bench.suite_cost`) and, as subprocesses
 ``python -m bench.<name> [--quick]`` when the module exists (skipped with a note otherwise),
 ``certify`` (certify_tightness), ``goals`` (:mod:`bench.goals`: issue 17 goals 1, 2, 6),
-``train_scaling`` and ``certify_scaling``. A piece not run keeps its previous result from the last
+``train_scaling``, ``certify_scaling`` and ``gpu`` (:mod:`bench.gpu_vs_cpu`: CPU against CUDA;
+CPU rows only where there is no GPU). A piece not run keeps its previous result from the last
 ``benchmarks.json`` (listed under ``carried``). Then ``readme`` rewrites README's benchmark section
 (:mod:`bench.readme`, full runs only). It writes ``reports/benchmarks/benchmarks.json``,
 ``benchmarks.md`` (tables with the date and the machine) and one log-log figure per instance
@@ -265,7 +266,8 @@ def feature_jobs(instances: list[str]) -> list[tuple[str, str, float]]:
 
 #: subprocess pieces: ``--only`` name -> module ``bench.<module>`` (also its report's stem)
 SUBPROCESS = {"certify": "certify_tightness", "goals": "goals",
-              "train_scaling": "train_scaling", "certify_scaling": "certify_scaling"}
+              "train_scaling": "train_scaling", "certify_scaling": "certify_scaling",
+              "gpu": "gpu_vs_cpu"}
 PIECES = ("features", "peers", "suite", *SUBPROCESS, "readme")
 ALIASES = {"time": "peers"}  # the old --skip name
 
