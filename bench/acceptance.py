@@ -102,8 +102,12 @@ def _certify_scaling(rep: dict[str, Any]) -> list[dict[str, Any]]:
     tight = [r for r in rows if r.get("input_dim") == 4 and r.get("rel_gap")]
     parts, ok = [], None
     for r in six:
-        parts.append(f"6-D eps={r['eps']:g}: {r['status']}, U={r['U']:.3g}, L={r['L']:.3g}, "
-                     f"{r['leaves']} leaves, {r['time_s']:.0f} s")
+        w = r.get("witness") or {}
+        sup = w.get("sampled_sup")
+        wit = (f" (witness {w.get('width')} neurons, m={w.get('m')}, sampled {sup:.2g})"
+               if isinstance(sup, float) else "")
+        parts.append(f"6-D eps={r['eps']:g}{wit}: {r['status']}, U={r['U']:.3g}, "
+                     f"L={r['L']:.3g}, {r['leaves']} leaves, {r['time_s']:.0f} s")
     if six:
         ok = any(r["status"] == "certified" and r["eps"] <= 1e-2 and r["time_s"] <= 1800
                  for r in six)

@@ -47,6 +47,9 @@ ROWS: list[tuple[str, WitnessSpec, float, float | None, int, float, tuple[str, .
     ("D4-e1e-3", WitnessSpec(2, 256, 50, 7e-4), 1e-3, None, 2_000_000, 600, ("eps4",), False),
     ("D4-e1e-4", WitnessSpec(2, 256, 64, 7e-5), 1e-4, None, 4_000_000, 900, ("eps4",), False),
     ("D6-e1e-1", WitnessSpec(3, 256, 80, 7e-3), 1e-1, None, 300_000, 900, ("dim6",), False),
+    # the trainer after this session's warm-start fix: m = 110, 9 points per axis, 150 rounds
+    ("D6-e5e-2", WitnessSpec(3, 256, 110, 7e-3, rounds=150, train_k=9), 5e-2, None, 300_000,
+     900, ("dim6",), False),
 ]
 
 

@@ -35,10 +35,12 @@ class WitnessSpec:
     seed: int = 0
     rounds: int = 1000
     wall_s: float = 900.0  # outer safety limit of the training only
+    train_k: int | None = None  # training grid points per axis (None: the trainer's default)
 
     @property
     def key(self) -> str:
-        return f"gauss_d{self.d}_w{self.width}_m{self.m}_e{self.eps:.2g}_s{self.seed}"
+        k = "" if self.train_k is None else f"_k{self.train_k}"
+        return f"gauss_d{self.d}_w{self.width}_m{self.m}_e{self.eps:.2g}_s{self.seed}{k}"
 
     def relation(self):
         return gaussian(0.5, Box.cube(-1, 1, self.d))
@@ -62,7 +64,7 @@ def load_or_train(spec: WitnessSpec, cache_dir: Path = WITNESS_DIR) -> tuple[lis
     fit = fit_inner_product(
         spec.relation(), symmetric=True, width=spec.width, depth=1, feature_dim=spec.m,
         eps=spec.eps, max_rounds=spec.rounds, time_budget_s=spec.wall_s, seed=spec.seed,
-        warm_start="spectral",
+        warm_start="spectral", train_k=spec.train_k,
     )
     layers = fit.model.phi.layers()
     info = {
