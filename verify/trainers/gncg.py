@@ -30,6 +30,7 @@ import torch
 from torch.func import jvp, vjp
 
 from verify.trainers.config import WallClock
+from verify.trainers.optim import damped_step
 from verify.trainers.problem import Pool, Problem, lp_loss
 
 
@@ -116,19 +117,12 @@ def gncg_round(prob: Problem, pool: Pool, theta: torch.Tensor, p: float, iters: 
             g = lin.jt(lin.wmul(R))
         diag = lin.diag(R.shape, probes, gen)
         state["gn_seed"] = int(state.get("gn_seed", 0)) + 1
-        improved = False
-        for _ in range(12):
-            damp = mu * diag
-            step = _pcg(lin, damp, -g, 1.0 / (diag + damp), cg_iters, cg_tol, clock)
-            cand = theta + step
-            R_new = residual(cand)
-            obj_new = lp_loss(R_new, p)
-            if torch.isfinite(obj_new) and obj_new < obj:
-                theta, R, obj = cand, R_new, obj_new
-                mu = max(mu / 3, 1e-12)
-                improved = True
-                break
-            mu *= 4
+
+        def solve(mu_: float, lin=lin, g=g, diag=diag):
+            damp = mu_ * diag
+            return _pcg(lin, damp, -g, 1.0 / (diag + damp), cg_iters, cg_tol, clock)
+
+        theta, R, obj, mu, improved = damped_step(theta, R, obj, mu, solve, residual, p)
         if not improved:
             state["mu"] = min(mu, 1e6)
             state["stuck"] = True

@@ -70,24 +70,15 @@ def lm_round(prob: Problem, pool: Pool, theta, p: float, iters: int, state: dict
             H = Jw.T @ J
             g = Jw.T @ r
             d = H.diagonal().clamp_min(1e-12 * H.diagonal().max().clamp_min(1e-300))
-            improved = False
-            for _ in range(12):
-                A = H + mu * torch.diag(d)
+
+            def solve(mu_: float, H=H, d=d, g=g):
                 try:
-                    L = torch.linalg.cholesky(A)
-                    step = -torch.cholesky_solve(g[:, None], L)[:, 0]
+                    L = torch.linalg.cholesky(H + mu_ * torch.diag(d))
                 except RuntimeError:
-                    mu *= 10
-                    continue
-                cand = theta + step
-                r_new = residual(cand)
-                obj_new = lp_loss(r_new, p)
-                if torch.isfinite(obj_new) and obj_new < obj:
-                    theta, r, obj = cand, r_new, obj_new
-                    mu = max(mu / 3, 1e-12)
-                    improved = True
-                    break
-                mu *= 4
+                    return None
+                return -torch.cholesky_solve(g[:, None], L)[:, 0]
+
+            theta, r, obj, mu, improved = damped_step(theta, r, obj, mu, solve, residual, p)
             if not improved:
                 state["mu"] = min(mu, 1e6)
                 state["stuck"] = True
@@ -95,6 +86,26 @@ def lm_round(prob: Problem, pool: Pool, theta, p: float, iters: int, state: dict
     state["mu"] = mu
     state["stuck"] = False
     return theta, float(obj)
+
+
+def damped_step(theta, r, obj, mu: float, solve, residual, p: float, tries: int = 12):
+    """Marquardt's damping search: ``solve(mu)`` gives the damped step (``None`` when the damped
+    system cannot be solved: then ``mu`` grows tenfold); the first step that lowers the ``L^p``
+    loss is taken and ``mu`` shrinks threefold, a rejected one grows ``mu`` fourfold.
+
+    Returns ``(theta, r, obj, mu, improved)``."""
+    for _ in range(tries):
+        step = solve(mu)
+        if step is None:
+            mu *= 10
+            continue
+        cand = theta + step
+        r_new = residual(cand)
+        obj_new = lp_loss(r_new, p)
+        if torch.isfinite(obj_new) and obj_new < obj:
+            return cand, r_new, obj_new, max(mu / 3, 1e-12), True
+        mu *= 4
+    return theta, r, obj, mu, False
 
 
 def _lbfgs(th: torch.Tensor, iters: int) -> torch.optim.LBFGS:
